@@ -1,0 +1,52 @@
+"""The JSON API under /api/v1/: one NinjaAPI with a router per domain; domain errors mapped to HTTP."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from cityops.assets.api import router as assets_router
+from cityops.catalog.api import router as catalog_router
+from cityops.core.api_auth import API_AUTH
+from cityops.core.errors import DomainError
+from cityops.geo.api import router as geo_router
+from cityops.org.api import router as org_router
+
+api = NinjaAPI(
+    title="cityops API",
+    version="1",
+    description="City Operation Management Service Platform (城市运行管理服务平台) — JSON API.",
+    auth=API_AUTH,
+    urls_namespace="api-v1",
+)
+api.add_router("/geo", geo_router, tags=["geo"])
+api.add_router("/catalog", catalog_router, tags=["catalog"])
+api.add_router("/assets", assets_router, tags=["assets"])
+api.add_router("/org", org_router, tags=["org"])
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {
+            "field": ".".join(str(part) for part in err.get("loc", [])[1:]) or None,
+            "message": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
+        for err in exc.errors
+    ]
+    fields = ", ".join(e["field"] for e in errors if e["field"])
+    body = {"code": "invalid", "detail": f"Invalid input: {fields}" if fields else "Invalid input.", "errors": errors}
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    body = {"code": "unauthenticated", "detail": "Log in or send an API token (Authorization: Bearer …)."}
+    return api.create_response(request, body, status=401)

@@ -1,0 +1,77 @@
+"""The permission layer every selector and service uses.
+
+Two questions, two answers: *may this user do this kind of thing* (role, token scope) → 403 when not;
+*may this user see this object* (data scope) → 404 when not, so nothing leaks about what exists outside.
+
+Data scope: superusers and admins see everything; others see the region subtree of `scope_region`
+and/or the region of their `scope_department`; a user with neither sees no regional data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from cityops.core.errors import Forbidden, NotFound
+
+
+def is_platform_admin(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or _has_role(user, "admin")
+
+
+def require_role(user: Any, *roles: str) -> None:
+    """Refuse (403) unless the user holds one of `roles`; superusers pass."""
+    if not getattr(user, "is_authenticated", False):
+        raise Forbidden("Authentication required.")
+    if getattr(user, "is_superuser", False) or _has_role(user, *roles):
+        return
+    names = ", ".join(roles)
+    raise Forbidden(f"This action needs one of the roles: {names}.")
+
+
+def require_token_scope(user: Any, scope: str) -> None:
+    """Refuse (403) when the request came with an API token that lacks `scope`; sessions are not limited."""
+    token = getattr(user, "via_token", None)
+    if token is not None and scope not in (token.scopes or []):
+        raise Forbidden(f"The API token lacks the scope {scope!r}.")
+
+
+def scope_paths(user: Any) -> list[str] | None:
+    """Region path prefixes the user may see; None means everything, [] means nothing."""
+    if is_platform_admin(user):
+        return None
+    paths: list[str] = []
+    region = getattr(user, "scope_region", None)
+    if region is not None:
+        paths.append(region.path)
+    department = getattr(user, "scope_department", None)
+    if department is not None and department.region_id is not None:
+        paths.append(department.region.path)
+    return paths
+
+
+def region_scope_q(user: Any, field: str = "path") -> Q:
+    """A filter keeping rows whose region path (`field`) lies inside the user's scope."""
+    paths = scope_paths(user)
+    if paths is None:
+        return Q()
+    if not paths:
+        return Q(pk__in=[])
+    q = Q()
+    for path in paths:
+        q |= Q(**{f"{field}__startswith": path})
+    return q
+
+
+def ensure_path_visible(user: Any, path: str, *, what: str = "Object") -> None:
+    """Raise NotFound (404) when `path` lies outside the user's scope."""
+    paths = scope_paths(user)
+    if paths is None or any(path.startswith(p) for p in paths):
+        return
+    raise NotFound(f"{what} not found.")
+
+
+def _has_role(user: Any, *roles: str) -> bool:
+    has_role = getattr(user, "has_role", None)
+    return bool(has_role and has_role(*roles))

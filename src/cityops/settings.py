@@ -1,0 +1,157 @@
+"""Django settings, read from the environment: typed, failing loudly on bad or missing values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from environs import Env
+
+env = Env()
+
+BASE_DIR = Path(__file__).resolve().parent
+# Where a local install keeps its SQLite database, uploads and collected static files.
+VAR_DIR = Path(env.str("CITYOPS_VAR_DIR", str(Path.cwd() / "var"))).resolve()
+
+DEBUG = env.bool("DEBUG", False)
+
+_PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "insecure", "placeholder", "dev"}
+_DEV_SECRET = "insecure-development-key-do-not-use-in-production"
+SECRET_KEY = env.str("SECRET_KEY", "")
+if SECRET_KEY.lower() in _PLACEHOLDER_SECRETS or SECRET_KEY == _DEV_SECRET:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is missing or a placeholder. Set SECRET_KEY to a long random value "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), or DEBUG=true for development."
+        )
+    SECRET_KEY = _DEV_SECRET
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "cityops.core",
+    "cityops.geo",
+    "cityops.org",
+    "cityops.catalog",
+    "cityops.assets",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "cityops.urls"
+WSGI_APPLICATION = "cityops.wsgi.application"
+ASGI_APPLICATION = "cityops.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env.str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'cityops.sqlite3'}")
+if not DATABASE_URL.startswith(("sqlite://", "postgres://", "postgresql://")):
+    raise ImproperlyConfigured(f"DATABASE_URL must be sqlite:///PATH or postgresql://…, got {DATABASE_URL!r}")
+DATABASES = {"default": env.dj_db_url("DATABASE_URL", DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers and one writer work side by side; IMMEDIATE takes the write lock at BEGIN so two
+        # writers queue on busy_timeout instead of failing with "database is locked" half-way.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+else:
+    DATABASES["default"].setdefault("TEST", {})
+    DATABASES["default"]["TEST"]["NAME"] = env.str("CITYOPS_TEST_DB_NAME", "test_cityops")
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "org.User"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", "zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", str(VAR_DIR / "static")))
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Hashed, compressed static files for production (`cityops serve` runs collectstatic first).
+_STATIC_MANIFEST = env.bool("CITYOPS_STATIC_MANIFEST", not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if not _STATIC_MANIFEST
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", not DEBUG and env.bool("HTTPS", False))
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- cityops ---------------------------------------------------------------------------------------
+# Office hours on a working day, as "HH:MM-HH:MM" periods (working-time clocks count only these).
+CITYOPS_OFFICE_HOURS = env.list("CITYOPS_OFFICE_HOURS", ["08:30-12:00", "13:30-17:30"])
+# Seconds a process may serve locate() from its index before checking whether regions changed.
+CITYOPS_GEO_INDEX_CHECK_SECONDS = env.float("CITYOPS_GEO_INDEX_CHECK_SECONDS", 2.0)
+# Sibling polygons may overlap by this share of the smaller area before an import is refused.
+CITYOPS_GEO_OVERLAP_TOLERANCE = env.float("CITYOPS_GEO_OVERLAP_TOLERANCE", 0.01)
+# A grid may stick out of its community by this share of its area (digitising slack).
+CITYOPS_GEO_CONTAINMENT_TOLERANCE = env.float("CITYOPS_GEO_CONTAINMENT_TOLERANCE", 0.02)

@@ -1,0 +1,1 @@
+"""Test support shared by the suite (factories, personas, the pytest environment plugin)."""

@@ -1,0 +1,30 @@
+"""Shared fixtures: the small city and the fixed cast of personas (see cityops.testing.factories)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cityops.org.models import Role
+from cityops.testing import factories as f
+
+
+@pytest.fixture
+def city(db):
+    return f.make_small_city()
+
+
+@pytest.fixture
+def personas(city):
+    """inspector/dispatcher/handler of district 0 (东区), a handler of district 1 (西区), admin, no-scope user."""
+    east, west = city.districts
+    dept_east = f.make_department("EAST-CG", "东区城管局", region=east)
+    dept_west = f.make_department("WEST-CG", "西区城管局", region=west)
+    return {
+        "inspector": f.make_user("inspector", Role.INSPECTOR, scope_region=east),
+        "dispatcher": f.make_user("dispatcher", Role.DISPATCHER, scope_region=east),
+        "handler": f.make_user("handler", Role.HANDLER, scope_department=dept_east, department=dept_east),
+        "other_handler": f.make_user("other_handler", Role.HANDLER, scope_department=dept_west, department=dept_west),
+        "leader": f.make_user("leader", Role.LEADER, scope_region=city.city),
+        "admin": f.make_user("admin", Role.ADMIN, is_staff=True),
+        "nobody": f.make_user("nobody"),
+    }
