@@ -8,6 +8,16 @@ from cityops.org.models import Role
 from cityops.testing import factories as f
 
 
+@pytest.fixture(autouse=True)
+def _fresh_working_calendar():
+    """Calendar overrides are cached per process; a rolled-back test must not leak its overrides."""
+    from cityops.core.worktime import clear_caches
+
+    clear_caches()
+    yield
+    clear_caches()
+
+
 @pytest.fixture
 def city(db):
     return f.make_small_city()

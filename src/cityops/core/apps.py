@@ -6,3 +6,32 @@ class CoreConfig(AppConfig):
     name = "cityops.core"
     label = "core"
     verbose_name = _("Platform core")
+
+    def ready(self) -> None:
+        from django.core import checks
+        from django.db.models.signals import post_delete, post_save
+
+        from cityops.core import worktime
+        from cityops.core.models import CalendarOverride
+
+        # weak=False: a local function would otherwise be garbage-collected and never called.
+        def _calendar_changed(**kwargs) -> None:
+            worktime.clear_caches()
+
+        post_save.connect(_calendar_changed, sender=CalendarOverride, weak=False, dispatch_uid="core.calendar.saved")
+        post_delete.connect(_calendar_changed, sender=CalendarOverride, weak=False, dispatch_uid="core.calendar.deleted")
+        checks.register(_check_office_hours)
+
+
+def _check_office_hours(app_configs, **kwargs) -> list:
+    """`manage.py check` (and every command) reports malformed CITYOPS_OFFICE_HOURS before first use."""
+    from django.core import checks
+    from django.core.exceptions import ImproperlyConfigured
+
+    from cityops.core.worktime import office_hours
+
+    try:
+        office_hours()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="cityops.E001")]
+    return []

@@ -69,3 +69,18 @@ class CalendarOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        """Refuse malformed office hours, and office hours on a day off."""
+        from django.core.exceptions import ValidationError
+
+        from cityops.core.worktime import parse_office_hours
+
+        if not self.office_hours.strip():
+            return
+        if self.kind == DayKind.HOLIDAY:
+            raise ValidationError({"office_hours": _("A day off has no office hours; leave this empty.")})
+        try:
+            parse_office_hours(self.office_hours)
+        except ValueError as exc:
+            raise ValidationError({"office_hours": str(exc)}) from exc

@@ -1,0 +1,300 @@
+"""The working-time calendar (工作时间): office hours × the statutory calendar × admin overrides.
+
+Every stage of a case has a time limit in working minutes or natural minutes; this module is the one
+place that turns "start + N working minutes" into a deadline and "how many working minutes elapsed".
+
+Rules (each one is tested):
+- A working day is Monday–Friday adjusted by the statutory calendar of the `chinese-calendar` package
+  (public holidays off, adjusted weekend working days 调休 on). A `CalendarOverride` row for a date wins
+  over both, and may carry its own office hours for that day.
+- For a year the package does not cover, Monday–Friday is used and a warning is logged once per year.
+- On a working day, time counts only inside the office-hour periods (`settings.CITYOPS_OFFICE_HOURS`,
+  e.g. 08:30–12:00 and 13:30–17:30). Periods are half-open: 12:00 is already outside the morning period.
+- Counting from a non-working moment (lunch break, night, holiday) starts at the next working moment, so
+  adding 0 minutes at a non-working moment returns the next working moment, while adding 0 minutes at a
+  working moment returns that moment unchanged.
+- A deadline that uses up a period exactly ends at the period's end (11:00 + 60 → 12:00, not 13:30).
+- `working_minutes_between(a, b)` counts whole working minutes in [a, b) (a partial minute is dropped);
+  for b < a it is the negative of `working_minutes_between(b, a)`, and 0 when a == b.
+- Datetimes must be timezone-aware (naive ones are refused with ValueError); results are in the
+  platform's time zone (`settings.TIME_ZONE`, Asia/Shanghai by default). Office hours are wall-clock times
+  of that zone.
+
+Day schedules are cheap lookups: the parsed office hours and the statutory answer per date are cached,
+and the overrides are read in one query, kept for `CITYOPS_CALENDAR_CACHE_SECONDS` (default 60 s, so a
+change made in another process is seen within a minute) and dropped at once when an override is saved or
+deleted in this process.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time as _time
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+Period = tuple[int, int]  # (start, end) in minutes after local midnight, start < end
+ONE_DAY = timedelta(days=1)
+# A deadline search that finds no working time in this many days means the calendar has no working days.
+_MAX_DAYS_SEARCHED = 366 * 30
+
+_PERIOD_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+# --- office hours --------------------------------------------------------------------------------
+
+
+def parse_office_hours(value: str | list[str] | tuple[str, ...], *, source: str = "office hours") -> tuple[Period, ...]:
+    """Parse "HH:MM-HH:MM" periods (a list, or one comma-separated string) into ordered minute pairs.
+
+    Raises ValueError naming the offending value when a period is malformed, empty, out of order or
+    overlaps the previous one.
+    """
+    items = value.split(",") if isinstance(value, str) else list(value)
+    items = [item for item in (str(i).strip() for i in items) if item]
+    if not items:
+        raise ValueError(f"{source}: no periods given (expected e.g. '08:30-12:00,13:30-17:30').")
+    periods: list[Period] = []
+    for item in items:
+        start, end = _parse_period(item, source=source)
+        if periods and start < periods[-1][1]:
+            raise ValueError(
+                f"{source}: period {item!r} overlaps or comes before the previous one; "
+                "list periods in order without overlap."
+            )
+        periods.append((start, end))
+    return tuple(periods)
+
+
+def _parse_period(item: str, *, source: str) -> Period:
+    match = _PERIOD_RE.match(item)
+    if not match:
+        raise ValueError(f"{source}: {item!r} is not a period of the form 'HH:MM-HH:MM'.")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    start, end = _minute_of_day(h1, m1, item, source), _minute_of_day(h2, m2, item, source)
+    if start >= end:
+        raise ValueError(f"{source}: period {item!r} ends before it starts (periods cannot cross midnight).")
+    return start, end
+
+
+def _minute_of_day(hour: int, minute: int, item: str, source: str) -> int:
+    # 24:00 is allowed as an end ("13:00-24:00"); nothing later is a time of day.
+    if minute > 59 or hour > 24 or (hour == 24 and minute != 0):
+        raise ValueError(f"{source}: {item!r} contains an invalid time of day.")
+    return hour * 60 + minute
+
+
+def office_hours() -> tuple[Period, ...]:
+    """The usual office-hour periods of a working day, from `settings.CITYOPS_OFFICE_HOURS`."""
+    raw = getattr(settings, "CITYOPS_OFFICE_HOURS", ["08:30-12:00", "13:30-17:30"])
+    key = raw if isinstance(raw, str) else tuple(raw)
+    return _office_hours_from_settings(key)
+
+
+@lru_cache(maxsize=16)
+def _office_hours_from_settings(raw: str | tuple[str, ...]) -> tuple[Period, ...]:
+    try:
+        return parse_office_hours(raw, source="CITYOPS_OFFICE_HOURS")
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{exc} (got {raw!r})") from exc
+
+
+# --- which days are working days ---------------------------------------------------------------------
+
+_warned_years: set[int] = set()
+_warn_lock = threading.Lock()
+
+
+@lru_cache(maxsize=16384)
+def statutory_is_workday(day: date) -> bool:
+    """Whether `day` is a working day by the statutory calendar (Mon–Fri outside the package's years)."""
+    import chinese_calendar
+
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except (NotImplementedError, ValueError):
+        _warn_uncovered_year(day.year)
+        return day.weekday() < 5
+
+
+def _warn_uncovered_year(year: int) -> None:
+    with _warn_lock:
+        if year in _warned_years:
+            return
+        _warned_years.add(year)
+    logger.warning(
+        "The statutory holiday calendar has no data for %s; counting Monday to Friday as working days. "
+        "Upgrade the chinesecalendar package or add calendar overrides for that year.",
+        year,
+    )
+
+
+class _OverrideCache:
+    """All CalendarOverride rows as {date: periods}, refreshed after a time-to-live or on change."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data: dict[date, tuple[Period, ...] | None] | None = None
+        self._loaded_at = 0.0
+
+    def get(self) -> dict[date, tuple[Period, ...] | None]:
+        ttl = float(getattr(settings, "CITYOPS_CALENDAR_CACHE_SECONDS", 60.0))
+        data = self._data
+        if data is None or _time.monotonic() - self._loaded_at > ttl:
+            data = self._load()
+            with self._lock:
+                self._data, self._loaded_at = data, _time.monotonic()
+        return data
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data = None
+
+    @staticmethod
+    def _load() -> dict[date, tuple[Period, ...] | None]:
+        """Read every override; None stands for "a working day with the usual office hours"."""
+        from cityops.core.models import CalendarOverride, DayKind
+
+        data: dict[date, tuple[Period, ...] | None] = {}
+        for row in CalendarOverride.objects.all().only("date", "kind", "office_hours"):
+            if row.kind == DayKind.HOLIDAY:
+                data[row.date] = ()
+            elif row.office_hours.strip():
+                try:
+                    data[row.date] = parse_office_hours(row.office_hours, source=f"calendar override {row.date}")
+                except ValueError as exc:
+                    raise ImproperlyConfigured(f"{exc} (got {row.office_hours!r})") from exc
+            else:
+                data[row.date] = None
+        return data
+
+
+_overrides = _OverrideCache()
+
+
+def clear_caches() -> None:
+    """Forget cached overrides (called when a CalendarOverride changes, and between tests)."""
+    _overrides.clear()
+
+
+def day_periods(day: date) -> tuple[Period, ...]:
+    """The office-hour periods of `day` (empty on a day off), overrides first, then the statutory calendar."""
+    overrides = _overrides.get()
+    if day in overrides:
+        periods = overrides[day]
+        return office_hours() if periods is None else periods
+    return office_hours() if statutory_is_workday(day) else ()
+
+
+def is_working_day(day: date) -> bool:
+    """Whether `day` has any office hours."""
+    return bool(day_periods(day))
+
+
+# --- the arithmetic ------------------------------------------------------------------------------
+
+
+def _local(dt: datetime, name: str = "dt") -> datetime:
+    if not isinstance(dt, datetime):
+        raise TypeError(f"{name} must be a datetime, got {type(dt).__name__}.")
+    if timezone.is_naive(dt):
+        raise ValueError(f"{name} must be timezone-aware, got the naive datetime {dt.isoformat()}.")
+    return dt.astimezone(timezone.get_default_timezone())
+
+
+def _check_minutes(minutes: int) -> int:
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise TypeError(f"minutes must be an int, got {type(minutes).__name__}.")
+    if minutes < 0:
+        raise ValueError(f"minutes must not be negative, got {minutes}.")
+    return minutes
+
+
+def _at(day: date, minute_of_day: int) -> datetime:
+    """The local datetime `minute_of_day` minutes after midnight of `day` (24:00 is next midnight)."""
+    midnight = datetime(day.year, day.month, day.day, tzinfo=timezone.get_default_timezone())
+    return midnight + timedelta(minutes=minute_of_day)
+
+
+def add_working_minutes(start: datetime, minutes: int) -> datetime:
+    """The moment `minutes` working minutes after `start` (counting from the next working moment)."""
+    cursor = _local(start, "start")
+    remaining = timedelta(minutes=_check_minutes(minutes))
+    day = cursor.date()
+    for _ in range(_MAX_DAYS_SEARCHED):
+        for p_start, p_end in day_periods(day):
+            begin, end = _at(day, p_start), _at(day, p_end)
+            if cursor >= end:
+                continue
+            begin = max(begin, cursor)
+            available = end - begin
+            if remaining <= available:
+                return begin + remaining
+            remaining -= available
+        day += ONE_DAY
+    raise ImproperlyConfigured(f"No working time found within {_MAX_DAYS_SEARCHED} days after {start.isoformat()}.")
+
+
+def next_working_moment(dt: datetime) -> datetime:
+    """`dt` itself when it is working time, otherwise the start of the next office-hour period."""
+    return add_working_minutes(dt, 0)
+
+
+def is_working_time(dt: datetime) -> bool:
+    """Whether `dt` lies inside an office-hour period of a working day."""
+    local = _local(dt)
+    minute = local.hour * 60 + local.minute + (local.second + local.microsecond / 1e6) / 60
+    return any(p_start <= minute < p_end for p_start, p_end in day_periods(local.date()))
+
+
+def working_minutes_between(a: datetime, b: datetime) -> int:
+    """Whole working minutes in [a, b); negative when b < a (the negative of the reverse)."""
+    a, b = _local(a, "a"), _local(b, "b")
+    if b < a:
+        return -working_minutes_between(b, a)
+    total = timedelta(0)
+    day = a.date()
+    while day <= b.date():
+        total += _working_time_of_day_between(day, a, b)
+        day += ONE_DAY
+    return _whole_minutes(total)
+
+
+def _working_time_of_day_between(day: date, a: datetime, b: datetime) -> timedelta:
+    periods = day_periods(day)
+    if not periods:
+        return timedelta(0)
+    if a <= _at(day, 0) and _at(day, 24 * 60) <= b:
+        # A whole day inside the span: no clipping needed.
+        return timedelta(minutes=sum(end - start for start, end in periods))
+    total = timedelta(0)
+    for p_start, p_end in periods:
+        begin, end = max(_at(day, p_start), a), min(_at(day, p_end), b)
+        if end > begin:
+            total += end - begin
+    return total
+
+
+def add_natural_minutes(start: datetime, minutes: int) -> datetime:
+    """`start` plus `minutes` calendar minutes (nights and holidays count), in the platform time zone."""
+    return _local(start, "start") + timedelta(minutes=_check_minutes(minutes))
+
+
+def natural_minutes_between(a: datetime, b: datetime) -> int:
+    """Whole calendar minutes from a to b; negative when b < a (the negative of the reverse)."""
+    a, b = _local(a, "a"), _local(b, "b")
+    if b < a:
+        return -natural_minutes_between(b, a)
+    return _whole_minutes(b - a)
+
+
+def _whole_minutes(span: timedelta) -> int:
+    return int(span.total_seconds() // 60)
