@@ -6,3 +6,6 @@ class GeoConfig(AppConfig):
     name = "cityops.geo"
     label = "geo"
     verbose_name = _("Geography")
+
+    def ready(self) -> None:
+        from cityops.geo import signals  # noqa: F401  (connects the locate index to region changes)

@@ -75,3 +75,6 @@ class RegionSetVersion(models.Model):
     class Meta:
         verbose_name = _("region set version")
         verbose_name_plural = _("region set version")
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

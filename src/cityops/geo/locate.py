@@ -1,0 +1,284 @@
+"""Point → unit grid → community → street → district → city, from an in-process spatial index.
+
+`locate(lon, lat)` answers one point, `locate_many(lons, lats)` a batch. The index is an STRtree per level
+over the region polygons, built lazily on first use and rebuilt when regions change: at once in this
+process (model signals call `invalidate_index`), and within `CITYOPS_GEO_INDEX_CHECK_SECONDS` in other
+processes (they compare `RegionSetVersion.version`). No database query runs on the hot path.
+
+Polygons are ordered by code inside each tree, so a point on an edge shared by two grids always answers the
+grid with the lowest code.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import prcoords
+import shapely
+from django.conf import settings
+from django.db.models import TextChoices
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cityops.core.errors import InvalidInput
+from cityops.geo.models import LEVEL_ORDER, Level, Region, RegionSetVersion
+
+__all__ = [
+    "Crs",
+    "Location",
+    "RegionRef",
+    "invalidate_index",
+    "locate",
+    "locate_many",
+    "locate_region",
+    "to_wgs84",
+]
+
+
+class Crs(TextChoices):
+    """Coordinate systems accepted at the edge; everything inside is WGS84 (CGCS2000 is within a metre)."""
+
+    WGS84 = "wgs84", gettext_lazy("WGS84 / CGCS2000 (GPS)")
+    GCJ02 = "gcj02", gettext_lazy("GCJ-02 (Amap, Tencent, Apple in China)")
+    BD09 = "bd09", gettext_lazy("BD-09 (Baidu)")
+
+
+@dataclass(frozen=True, slots=True)
+class RegionRef:
+    """A light reference to a region: enough to show and link it without a query."""
+
+    id: int
+    code: str
+    name: str
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "code": self.code, "name": self.name}
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a point lies: its WGS84 coordinates and the regions containing it, grid up to city."""
+
+    lon: float
+    lat: float
+    grid: RegionRef | None
+    community: RegionRef | None
+    street: RegionRef | None
+    district: RegionRef | None
+    city: RegionRef | None
+
+    def as_dict(self) -> dict:
+        refs = {name: getattr(self, name) for name in _CHAIN_FIELDS}
+        return {"lon": self.lon, "lat": self.lat, **{k: (v.as_dict() if v else None) for k, v in refs.items()}}
+
+
+# Order of the ancestor chain stored per indexed polygon; matches Location's fields after lon/lat.
+_CHAIN_FIELDS = ("grid", "community", "street", "district", "city")
+_CHAIN_SLOT = {Level.GRID: 0, Level.COMMUNITY: 1, Level.STREET: 2, Level.DISTRICT: 3, Level.CITY: 4}
+_Chain = tuple[RegionRef | None, RegionRef | None, RegionRef | None, RegionRef | None, RegionRef | None]
+_NO_HIT = np.iinfo(np.int64).max
+
+
+# --- coordinate systems ----------------------------------------------------------------------------------
+
+
+def to_wgs84(lon: float, lat: float, crs: str = Crs.WGS84) -> tuple[float, float]:
+    """Validate a point and convert it to WGS84; InvalidInput names `lon`, `lat` or `crs`."""
+    lon = _coordinate(lon, "lon", 180.0)
+    lat = _coordinate(lat, "lat", 90.0)
+    if crs == Crs.WGS84:
+        return lon, lat
+    if crs not in Crs.values:
+        choices = ", ".join(Crs.values)
+        raise InvalidInput(_("Unknown coordinate system %(crs)r; use one of: %(choices)s.") % {
+            "crs": crs, "choices": choices}, field="crs")
+    coords = prcoords.Coords(lat, lon)
+    # The offsets are only applied inside China; elsewhere the published coordinates already are WGS84.
+    if not prcoords.sanity_in_china_p(coords):
+        return lon, lat
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # The "bored" inverses iterate the forward transform to ~1e-5°, well inside a 100 m grid.
+        wgs = prcoords.gcj_wgs_bored(coords) if crs == Crs.GCJ02 else prcoords.bd_wgs_bored(coords)
+    return wgs.lon, wgs.lat
+
+
+def _coordinate(value: float, field: str, limit: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(_("%(field)s must be a number.") % {"field": field}, field=field) from None
+    # `not (a <= x <= b)` also rejects NaN, which compares false with everything.
+    if not (-limit <= number <= limit):
+        raise InvalidInput(
+            _("%(field)s must be between %(low)s and %(high)s.") % {"field": field, "low": -limit, "high": limit},
+            field=field,
+        )
+    return number
+
+
+# --- the index ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _LevelIndex:
+    tree: shapely.STRtree
+    ids: np.ndarray  # int64 region id per tree position
+    chains: list[_Chain]  # the region and its ancestors per tree position
+
+    def first_hit(self, point: shapely.Point) -> int:
+        """Tree position of the lowest-coded polygon containing `point` (edges included), or -1."""
+        hits = self.tree.query(point, predicate="intersects")
+        n = len(hits)
+        if n == 1:
+            return int(hits[0])
+        return int(hits.min()) if n else -1
+
+
+@dataclass(frozen=True)
+class _Index:
+    version: int
+    levels: dict[str, _LevelIndex]
+
+
+class _State:
+    def __init__(self) -> None:
+        self.index: _Index | None = None
+        self.dirty = True
+        self.next_check = 0.0
+        self.lock = threading.Lock()
+
+
+_state = _State()
+
+
+def invalidate_index() -> None:
+    """Make the next lookup in this process rebuild the index (called when regions change)."""
+    _state.dirty = True
+
+
+def _current_index() -> _Index:
+    index = _state.index
+    # The hot path: one attribute read and one clock read, no query.
+    if index is not None and not _state.dirty and time.monotonic() < _state.next_check:
+        return index
+    return _refresh()
+
+
+def _refresh() -> _Index:
+    with _state.lock:
+        index = _state.index
+        version = _stored_version()
+        if index is None or _state.dirty or index.version != version:
+            # Clear the flag before reading, so a change that lands while we build marks it again.
+            _state.dirty = False
+            index = _build_index(version)
+            _state.index = index
+        _state.next_check = time.monotonic() + settings.CITYOPS_GEO_INDEX_CHECK_SECONDS
+        return index
+
+
+def _stored_version() -> int:
+    return RegionSetVersion.objects.order_by("pk").values_list("version", flat=True).first() or 0
+
+
+def _build_index(version: int) -> _Index:
+    rows = list(
+        Region.objects.order_by("code").values_list("id", "code", "name", "level", "parent_id", "geom_wkb")
+    )
+    refs = {row[0]: RegionRef(row[0], row[1], row[2]) for row in rows}
+    meta = {row[0]: (row[3], row[4]) for row in rows}
+    chains: dict[int, _Chain] = {}
+    by_level: dict[str, list[tuple[int, bytes]]] = {level: [] for level in LEVEL_ORDER}
+    for region_id, _code, _name, level, _parent, wkb in rows:
+        _chain_of(region_id, refs, meta, chains)
+        by_level.setdefault(level, []).append((region_id, bytes(wkb)))
+    levels = {level: _level_index(items, chains) for level, items in by_level.items() if items}
+    return _Index(version=version, levels=levels)
+
+
+def _chain_of(region_id: int, refs: dict, meta: dict, chains: dict[int, _Chain]) -> _Chain:
+    """The region and its ancestors in Location order, memoised (ancestors are shared by many grids)."""
+    chain = chains.get(region_id)
+    if chain is not None:
+        return chain
+    level, parent_id = meta[region_id]
+    slots: list[RegionRef | None] = (
+        list(_chain_of(parent_id, refs, meta, chains)) if parent_id in meta else [None] * len(_CHAIN_FIELDS)
+    )
+    slot = _CHAIN_SLOT.get(level)
+    if slot is not None:
+        slots[slot] = refs[region_id]
+    chains[region_id] = chain = tuple(slots)  # type: ignore[assignment]
+    return chain
+
+
+def _level_index(items: list[tuple[int, bytes]], chains: dict[int, _Chain]) -> _LevelIndex:
+    ids = np.fromiter((item[0] for item in items), dtype=np.int64, count=len(items))
+    geoms = shapely.from_wkb([item[1] for item in items])
+    return _LevelIndex(tree=shapely.STRtree(geoms), ids=ids, chains=[chains[int(i)] for i in ids])
+
+
+# --- lookups -----------------------------------------------------------------------------------------------
+
+
+def locate(lon: float, lat: float, *, crs: str = Crs.WGS84) -> Location | None:
+    """The grid and its ancestors containing the point, or None when it lies outside the service area."""
+    lon, lat = to_wgs84(lon, lat, crs)
+    grids = _current_index().levels.get(Level.GRID)
+    if grids is None:
+        return None
+    hit = grids.first_hit(shapely.Point(lon, lat))
+    if hit < 0:
+        return None
+    return Location(lon, lat, *grids.chains[hit])
+
+
+def locate_region(lon: float, lat: float, level: str, *, crs: str = Crs.WGS84) -> RegionRef | None:
+    """The region of `level` containing the point (works where a level has no grids drawn), or None."""
+    if level not in Level.values:
+        raise InvalidInput(_("Unknown region level %(level)r.") % {"level": level}, field="level")
+    lon, lat = to_wgs84(lon, lat, crs)
+    level_index = _current_index().levels.get(level)
+    if level_index is None:
+        return None
+    hit = level_index.first_hit(shapely.Point(lon, lat))
+    return level_index.chains[hit][_CHAIN_SLOT[level]] if hit >= 0 else None
+
+
+def locate_many(lons: Sequence[float] | np.ndarray, lats: Sequence[float] | np.ndarray, *,
+                crs: str = Crs.WGS84) -> np.ndarray:
+    """Grid region ids (int64) for many points at once; -1 where a point is outside (or not a valid point)."""
+    lon_arr = np.asarray(lons, dtype=np.float64).ravel()
+    lat_arr = np.asarray(lats, dtype=np.float64).ravel()
+    if lon_arr.shape != lat_arr.shape:
+        raise InvalidInput(_("lons and lats must have the same length."), field="lats")
+    if crs != Crs.WGS84:
+        lon_arr, lat_arr = _many_to_wgs84(lon_arr, lat_arr, crs)
+    out = np.full(lon_arr.shape, -1, dtype=np.int64)
+    grids = _current_index().levels.get(Level.GRID)
+    if grids is None or not len(out):
+        return out
+    hits = grids.tree.query(shapely.points(lon_arr, lat_arr), predicate="intersects")
+    first = np.full(out.shape, _NO_HIT, dtype=np.int64)
+    # Several hits for one point (a shared edge): keep the lowest tree position, i.e. the lowest code.
+    np.minimum.at(first, hits[0], hits[1])
+    found = first != _NO_HIT
+    out[found] = grids.ids[first[found]]
+    return out
+
+
+def _many_to_wgs84(lons: np.ndarray, lats: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
+    if crs not in Crs.values:
+        to_wgs84(0.0, 0.0, crs)  # raises the InvalidInput naming `crs`
+    out_lon, out_lat = lons.copy(), lats.copy()
+    for i, (lon, lat) in enumerate(zip(lons.tolist(), lats.tolist(), strict=True)):
+        if math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90:
+            out_lon[i], out_lat[i] = to_wgs84(lon, lat, crs)
+    return out_lon, out_lat

@@ -1,0 +1,24 @@
+"""Fixtures of the geo tests: a generated grid city; a fresh locate index for every test."""
+
+from __future__ import annotations
+
+import pytest
+
+from cityops.geo.gridcity import build_grid_city
+from cityops.geo.locate import invalidate_index
+from cityops.geo.models import Level, Region
+
+
+@pytest.fixture(autouse=True)
+def _fresh_locate_index():
+    # A test's regions vanish with its rolled-back transaction, which no signal reports.
+    invalidate_index()
+    yield
+    invalidate_index()
+
+
+@pytest.fixture
+def grid_city(db):
+    """A 20 × 20 grid city (400 grids); returns the grid regions ordered by code."""
+    build_grid_city(side=20)
+    return list(Region.objects.filter(level=Level.GRID).select_related("parent__parent__parent__parent"))
