@@ -17,6 +17,12 @@ def _fresh_locate_index():
     invalidate_index()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The personas' passwords are hashed on creation; Argon2 would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def grid_city(db):
     """A 20 × 20 grid city (400 grids); returns the grid regions ordered by code."""

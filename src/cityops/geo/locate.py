@@ -32,10 +32,12 @@ from cityops.geo.models import LEVEL_ORDER, Level, Region, RegionSetVersion
 __all__ = [
     "Crs",
     "Location",
+    "OutsideServiceArea",
     "RegionRef",
     "invalidate_index",
     "locate",
     "locate_many",
+    "locate_or_raise",
     "locate_region",
     "to_wgs84",
 ]
@@ -83,6 +85,12 @@ _CHAIN_FIELDS = ("grid", "community", "street", "district", "city")
 _CHAIN_SLOT = {Level.GRID: 0, Level.COMMUNITY: 1, Level.STREET: 2, Level.DISTRICT: 3, Level.CITY: 4}
 _Chain = tuple[RegionRef | None, RegionRef | None, RegionRef | None, RegionRef | None, RegionRef | None]
 _NO_HIT = np.iinfo(np.int64).max
+
+
+class OutsideServiceArea(InvalidInput):
+    """A valid point that no unit grid contains (超出服务范围)."""
+
+    code = "outside_service_area"
 
 
 # --- coordinate systems ----------------------------------------------------------------------------------
@@ -238,6 +246,16 @@ def locate(lon: float, lat: float, *, crs: str = Crs.WGS84) -> Location | None:
     if hit < 0:
         return None
     return Location(lon, lat, *grids.chains[hit])
+
+
+def locate_or_raise(lon: float, lat: float, *, crs: str = Crs.WGS84) -> Location:
+    """Like `locate`, but refuses a point outside the service area with OutsideServiceArea (422)."""
+    location = locate(lon, lat, crs=crs)
+    if location is None:
+        raise OutsideServiceArea(
+            _("The point (%(lon)s, %(lat)s) lies outside the service area.") % {"lon": lon, "lat": lat}
+        )
+    return location
 
 
 def locate_region(lon: float, lat: float, level: str, *, crs: str = Crs.WGS84) -> RegionRef | None:
