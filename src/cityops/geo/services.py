@@ -114,7 +114,7 @@ class _Problems:
 def regions_import(*, level: str, features: Sequence[RegionFeature], actor: Any, source: str = "",
                    progress: Progress | None = None) -> ImportReport:
     """Import (导入) the regions of one level: all or nothing, updating existing regions in place by code."""
-    _require_import_rights(actor)
+    _require_edit_rights(actor)
     if level not in Level.values:
         raise InvalidInput(_("Unknown level %(level)r; use one of: %(levels)s.") % {
             "level": level, "levels": ", ".join(Level.values)}, field="level")
@@ -137,14 +137,6 @@ def regions_import(*, level: str, features: Sequence[RegionFeature], actor: Any,
                   data={**report.counts(), "source": source, "version": report.version,
                         "created_codes": report.created[:200], "updated_codes": report.updated[:200]})
     return report
-
-
-def _require_import_rights(actor: Any) -> None:
-    # Commands pass a label (or None) as the actor; people must be administrators.
-    if actor is None or isinstance(actor, str):
-        return
-    require_role(actor, Role.ADMIN)
-    require_token_scope(actor, "geo:write")
 
 
 def _check_features(level: str, features: Sequence[RegionFeature], problems: _Problems,
@@ -391,3 +383,61 @@ def _apply_changes(region: Region, candidate: _Candidate, now: Any) -> bool:
             setattr(region, key, value)
     region.updated_at = now
     return True
+
+
+# --- edits -----------------------------------------------------------------------------------------------------
+
+_EDITABLE_FIELDS = ("name", "name_en", "properties")
+
+
+def region_update(*, region: Region, actor: Any, **changes: Any) -> Region:
+    """Rename a region or edit its other properties (name, name_en, properties); geometry comes by import."""
+    _require_edit_rights(actor)
+    unknown = set(changes) - set(_EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(_("These fields cannot be edited here: %(f)s.") % {"f": ", ".join(sorted(unknown))},
+                           field=sorted(unknown)[0])
+    if not str(changes.get("name", region.name)).strip():
+        raise InvalidInput(_("A region needs a name."), field="name")
+    before = {key: getattr(region, key) for key in changes}
+    diff = {key: [before[key], value] for key, value in changes.items() if before[key] != value}
+    if not diff:
+        return region
+    with transaction.atomic():
+        for key, value in changes.items():
+            setattr(region, key, value)
+        region.updated_at = timezone.now()
+        region.save(update_fields=[*changes, "updated_at"])
+        region_set_changed()
+        audit_log(actor=actor, action="geo.region.updated", obj=region, data={"code": region.code, "changes": diff})
+    return region
+
+
+def grid_assign_inspectors(*, grid: Region, inspectors: Iterable[Any], actor: Any) -> Region:
+    """Set the inspectors (监督员) responsible for a unit grid, replacing the previous ones."""
+    _require_edit_rights(actor)
+    if grid.level != Level.GRID:
+        raise InvalidInput(_("Inspectors are assigned to unit grids, not to a %(level)s.") % {"level": grid.level},
+                           field="grid")
+    people = list(inspectors)
+    for person in people:
+        if not (person.is_active and person.has_role(Role.INSPECTOR)):
+            raise InvalidInput(_("%(user)s is not an active inspector.") % {"user": person.get_username()},
+                               field="inspectors")
+    before = sorted(grid.inspectors.values_list("username", flat=True))
+    after = sorted(person.get_username() for person in people)
+    if before == after:
+        return grid
+    with transaction.atomic():
+        grid.inspectors.set(people)
+        audit_log(actor=actor, action="geo.grid.inspectors_assigned", obj=grid,
+                  data={"code": grid.code, "before": before, "after": after})
+    return grid
+
+
+def _require_edit_rights(actor: Any) -> None:
+    # Commands pass a label (or None) as the actor; people must be administrators.
+    if actor is None or isinstance(actor, str):
+        return
+    require_role(actor, Role.ADMIN)
+    require_token_scope(actor, "geo:write")
