@@ -1,5 +1,111 @@
 """HTTP API of the assets domain (thin: parse, call a selector or service, return)."""
 
-from ninja import Router
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from cityops.assets import selectors, services
+from cityops.core.permissions import require_token_scope
+from cityops.geo.selectors import parse_bbox
 
 router = Router()
+
+
+class ComponentIn(Schema):
+    catalog_class: str | None = None  # "component:01001" or "01001"; may be left out when ident is given
+    ident: str | None = None  # allocated (next free sequence of district + class) when left out
+    lon: float | None = None
+    lat: float | None = None
+    shape: dict | None = None  # optional GeoJSON LineString / Polygon
+    name: str = ""
+    address: str = ""
+    status: str | None = None
+    survey_date: dt.date | None = None
+    change_date: dt.date | None = None
+    supervising_dept_code: str = ""
+    supervising_dept_name: str = ""
+    owner_code: str = ""
+    owner_name: str = ""
+    maintainer_code: str = ""
+    maintainer_name: str = ""
+    owner_department: str | None = None  # department code
+    data_source: str = ""
+    remarks: str = ""
+    grid_code: str | None = None  # when given, must be the grid containing the point
+
+
+class StatusIn(Schema):
+    status: str
+    change_date: dt.date | None = None
+    remarks: str = ""
+
+
+class NearestOut(Schema):
+    ident: str
+    class_code: str
+    class_name: str
+    class_name_en: str
+    name: str
+    status: str
+    lon: float
+    lat: float
+    address: str
+    owner_department_id: int | None
+    distance_m: float
+
+
+@router.get("", summary="Components within a bbox, as GeoJSON for the map")
+def component_map(request: HttpRequest, bbox: str, class_: str | None = Query(None, alias="class"), status: str | None = None,
+                  limit: int | None = None) -> dict:
+    """Components inside `bbox` (minlon,minlat,maxlon,maxlat) in the caller's scope; 422 asks to zoom in."""
+    require_token_scope(request.auth, "assets:read")
+    catalog_class = selectors.component_class_from_ref(class_) if class_ else None
+    return selectors.component_map(user=request.auth, bbox=parse_bbox(bbox), catalog_class=catalog_class,
+                                   status=status, limit=limit)
+
+
+@router.get("/nearest", response=list[NearestOut], summary="The components nearest to a point")
+def component_nearest(request: HttpRequest, lon: float, lat: float, class_: str | None = Query(None, alias="class"), limit: int = 10,
+                      radius: float = 200.0) -> list[dict[str, Any]]:
+    """Closest first, within `radius` metres (≤ 5000), in the caller's scope; for report forms and dispatch."""
+    require_token_scope(request.auth, "assets:read")
+    catalog_class = selectors.component_class_from_ref(class_) if class_ else None
+    ranked = selectors.components_nearest(user=request.auth, lon=lon, lat=lat, catalog_class=catalog_class,
+                                          limit=limit, radius_m=radius)
+    return [{**selectors.component_summary(c), "distance_m": round(d, 1)} for c, d in ranked]
+
+
+@router.get("/{ident}", summary="One component")
+def component_detail(request: HttpRequest, ident: str) -> dict:
+    require_token_scope(request.auth, "assets:read")
+    return selectors.component_detail(selectors.component_get_for_user(user=request.auth, ident=ident))
+
+
+@router.post("", response={201: dict}, summary="Census a component")
+def component_create(request: HttpRequest, payload: ComponentIn) -> Status:
+    data = {k: v for k, v in payload.dict().items() if v not in (None, "")}
+    component = services.component_create(data=data, actor=request.auth)
+    return Status(201, selectors.component_detail(component))
+
+
+@router.post("/{ident}/status", summary="Change a component's status")
+def component_status(request: HttpRequest, ident: str, payload: StatusIn) -> dict:
+    services.require_census_writer(request.auth)  # 403 before revealing whether the component exists
+    component = selectors.component_get_for_user(user=request.auth, ident=ident)
+    updated = services.component_update_status(component=component, status=payload.status,
+                                               change_date=payload.change_date, remarks=payload.remarks,
+                                               actor=request.auth)
+    return selectors.component_detail(updated)
+
+
+@router.post("/{ident}/photos", response={201: dict}, summary="Add a photo (JPEG, PNG or WebP, ≤ 10 MB)")
+def component_photo(request: HttpRequest, ident: str, image: File[UploadedFile], caption: Form[str] = "") -> Status:
+    services.require_census_writer(request.auth)
+    component = selectors.component_get_for_user(user=request.auth, ident=ident)
+    photo = services.component_photo_add(component=component, upload=image, caption=caption, actor=request.auth)
+    return Status(201, {"id": photo.pk, "url": photo.image.url, "caption": photo.caption})
