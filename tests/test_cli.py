@@ -1,0 +1,121 @@
+"""The `cityops` console commands, run as a user runs them: demo, worker, serve."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+CITYOPS = str(Path(sys.executable).with_name("cityops"))
+
+
+def _env(tmp: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CITYOPS_TEST_DATABASE_URL"}}
+    env.update({"DEBUG": "true", "CITYOPS_VAR_DIR": str(tmp / "var"), "LOG_LEVEL": "WARNING"}, **extra)
+    return env
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([CITYOPS, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+def _count(db: Path, table: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """`cityops demo --no-serve` on a fresh SQLite file, once for this module."""
+    workdir = tmp_path_factory.mktemp("demo")
+    result = _run(["demo", "--no-serve", "--db", "tmp/x.sqlite3", "--grids", "100"], workdir, _env(workdir))
+    return workdir / "tmp" / "x.sqlite3", result
+
+
+def test_demo_creates_the_database_and_prints_the_logins(demo_db):
+    db, result = demo_db
+    assert result.returncode == 0, result.stderr
+    assert db.exists()
+    assert _count(db, "geo_region") == 1 + 5 + 10 + 20 + 100
+    for username in ["admin", "dispatcher", "inspector001"]:
+        assert username in result.stdout
+    assert "demo1234" in result.stdout
+
+
+def test_running_the_demo_again_keeps_the_city_without_duplicates(demo_db):
+    db, _first = demo_db
+    before = {t: _count(db, t) for t in ["geo_region", "org_user", "assets_component"]}
+    again = _run(["demo", "--no-serve", "--db", str(db), "--grids", "100"], db.parent, _env(db.parent))
+    assert again.returncode == 0, again.stderr
+    assert {t: _count(db, t) for t in before} == before
+    assert "admin" in again.stdout
+
+
+def test_worker_once_runs_every_job_and_exits(demo_db):
+    db, _first = demo_db
+    result = _run(["worker", "--once"], db.parent, _env(db.parent, DATABASE_URL=f"sqlite:///{db}"))
+    assert result.returncode == 0, result.stderr
+    assert "core.clear_expired_sessions" in result.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, b""
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, seconds: float) -> int:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            return _get(url)[0]
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    return 0
+
+
+def test_serve_answers_health_checks_pages_and_static_files(demo_db):
+    db, _first = demo_db
+    port = _free_port()
+    env = _env(db.parent, DATABASE_URL=f"sqlite:///{db}", DEBUG="false", CITYOPS_STATIC_MANIFEST="true",
+               SECRET_KEY="serve-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+    process = subprocess.Popen([CITYOPS, "serve", "--port", str(port), "--workers", "1"], cwd=db.parent, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert _wait_until_up(f"{base}/healthz", process, 20) == 200
+        assert _get(f"{base}/accounts/login/")[0] == 200
+        status, body = _get(f"{base}/static/cityops/base.css")
+        assert status == 200 and body
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _err = process.communicate(timeout=20)
+    assert process.returncode == 0, output
+
+
+def test_demo_refuses_db_when_settings_were_loaded_without_it(settings):
+    with pytest.raises(CommandError, match="cityops demo --db"):
+        call_command("demo", db="/nonexistent/other.sqlite3", no_serve=True)
+
+
+def test_demo_reset_needs_an_explicit_db_file():
+    with pytest.raises(CommandError, match="--db"):
+        call_command("demo", reset=True, no_serve=True)
