@@ -137,6 +137,7 @@ def _coordinate(value: float, field: str, limit: float) -> float:
 @dataclass(frozen=True)
 class _LevelIndex:
     tree: shapely.STRtree
+    geoms: np.ndarray  # the prepared polygons, by tree position
     ids: np.ndarray  # int64 region id per tree position
     chains: list[_Chain]  # the region and its ancestors per tree position
 
@@ -230,7 +231,8 @@ def _chain_of(region_id: int, refs: dict, meta: dict, chains: dict[int, _Chain])
 def _level_index(items: list[tuple[int, bytes]], chains: dict[int, _Chain]) -> _LevelIndex:
     ids = np.fromiter((item[0] for item in items), dtype=np.int64, count=len(items))
     geoms = shapely.from_wkb([item[1] for item in items])
-    return _LevelIndex(tree=shapely.STRtree(geoms), ids=ids, chains=[chains[int(i)] for i in ids])
+    shapely.prepare(geoms)  # bulk lookups test points against the polygons directly
+    return _LevelIndex(tree=shapely.STRtree(geoms), geoms=geoms, ids=ids, chains=[chains[int(i)] for i in ids])
 
 
 # --- lookups -----------------------------------------------------------------------------------------------
@@ -283,13 +285,30 @@ def locate_many(lons: Sequence[float] | np.ndarray, lats: Sequence[float] | np.n
     grids = _current_index().levels.get(Level.GRID)
     if grids is None or not len(out):
         return out
-    hits = grids.tree.query(shapely.points(lon_arr, lat_arr), predicate="intersects")
-    first = np.full(out.shape, _NO_HIT, dtype=np.int64)
+    # NaN fails every comparison, so this keeps only real points inside the lon/lat range.
+    valid = np.flatnonzero((np.abs(lon_arr) <= 180) & (np.abs(lat_arr) <= 90))
+    # Visit the points in spatial order: the tree walk then stays in cache (about 2× faster on random input).
+    order = valid[np.argsort(_cell_key(lon_arr[valid], lat_arr[valid]), kind="stable")]
+    lons_s, lats_s = lon_arr[order], lat_arr[order]
+    point_pos, tree_pos = grids.tree.query(shapely.points(lons_s, lats_s))  # bounding boxes only
+    inside = shapely.intersects_xy(grids.geoms[tree_pos], lons_s[point_pos], lats_s[point_pos])
+    first = np.full(order.shape, _NO_HIT, dtype=np.int64)
     # Several hits for one point (a shared edge): keep the lowest tree position, i.e. the lowest code.
-    np.minimum.at(first, hits[0], hits[1])
+    np.minimum.at(first, point_pos[inside], tree_pos[inside])
     found = first != _NO_HIT
-    out[found] = grids.ids[first[found]]
+    out[order[found]] = grids.ids[first[found]]
     return out
+
+
+def _cell_key(lons: np.ndarray, lats: np.ndarray, cells: int = 1024) -> np.ndarray:
+    """Row-major cell number of each point on a cells × cells raster over the points' extent."""
+    if not len(lons):
+        return np.zeros(0, dtype=np.int64)
+    span_lon = max(float(np.ptp(lons)), 1e-12)
+    span_lat = max(float(np.ptp(lats)), 1e-12)
+    col = np.minimum(((lons - lons.min()) / span_lon * cells).astype(np.int64), cells - 1)
+    row = np.minimum(((lats - lats.min()) / span_lat * cells).astype(np.int64), cells - 1)
+    return row * cells + col
 
 
 def _many_to_wgs84(lons: np.ndarray, lats: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
