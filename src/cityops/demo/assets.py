@@ -19,6 +19,8 @@ from cityops.geo.models import Level, Region
 from cityops.org.models import Department
 
 COMPONENTS_PER_GRID = 2.0
+# A big city gets no more than this: enough for maps and searches, quick to build.
+MAX_COMPONENTS = 20_000
 SURVEY_START = dt.date(2024, 3, 1)
 DAMAGED_SHARE = 0.03
 BATCH_SIZE = 2000
@@ -28,7 +30,7 @@ SUPERVISING_DEPARTMENT = "CGJ"
 def create_components(
     *, plan: CityPlan, departments: dict[str, Department], per_grid: float = COMPONENTS_PER_GRID, actor: Any = None
 ) -> int:
-    """Scatter about `per_grid` components per grid over the city; returns how many (0 without a catalogue)."""
+    """Scatter `per_grid` components per grid (at most MAX_COMPONENTS); returns how many (0 without a catalogue)."""
     classes = list(
         CatalogClass.objects.filter(kind=ClassKind.COMPONENT, retired_at__isnull=True).order_by("code")
     )
@@ -39,7 +41,7 @@ def create_components(
              Region.objects.filter(level=Level.GRID).values_list("code", "id", "path")}
     names = {r.code: r.name for r in plan.regions if r.level != Level.GRID}
     sequences: dict[tuple[str, str], int] = {}
-    total = round(plan.cols * plan.rows * per_grid)
+    total = min(MAX_COMPONENTS, round(plan.cols * plan.rows * per_grid))
     rows = []
     for _ in range(total):
         rows.append(_component(plan, rng, rng.choice(classes), grids, names, sequences, departments))
