@@ -201,3 +201,29 @@ def test_field_names_can_be_mapped():
     feature = read_geojson(text, fields=FieldMap(code="DM", name="MC", parent="SJ"))[0]
     assert (feature.code, feature.name, feature.parent_code, feature.properties) == (
         "510104001001001", "网格", "510104001001", {"X": 1})
+
+
+def _write_shapefile(base, features, encoding="utf-8"):
+    writer = shapefile.Writer(str(base), shapeType=shapefile.POLYGON, encoding=encoding)
+    writer.field("code", "C", size=20)
+    writer.field("name", "C", size=40)
+    for feature in features:
+        writer.poly([list(reversed(feature["geometry"]["coordinates"][0]))])
+        writer.record(feature["properties"]["code"], feature["properties"]["name"])
+    writer.close()
+
+
+def test_a_shapefile_in_a_projected_crs_is_refused(community, tmp_path):
+    _write_shapefile(tmp_path / "grids", _grids())
+    (tmp_path / "grids.prj").write_text('PROJCS["CGCS2000 / 3-degree Gauss-Kruger CM 105E",GEOGCS["China 2000"]]')
+    with pytest.raises(CommandError, match="projected coordinate system"):
+        call_command("import_regions", "grid", str(tmp_path / "grids.shp"), "--no-progress")
+
+
+def test_a_shapefile_that_cannot_be_decoded_names_the_encoding(community, tmp_path):
+    _write_shapefile(tmp_path / "grids", _grids(), encoding="gbk")
+    with pytest.raises(CommandError, match="Cannot decode the Shapefile's text attributes as utf-8"):
+        call_command("import_regions", "grid", str(tmp_path / "grids.shp"), "--encoding", "utf-8", "--no-progress")
+    call_command("import_regions", "grid", str(tmp_path / "grids.shp"), "--encoding", "gbk", "--no-progress",
+                 stdout=StringIO())
+    assert Region.objects.get(code=f"{COMMUNITY}001").name == "网格1"
