@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import pytest
+
+from cityops.org.models import ApiToken
+
+
+@pytest.fixture
+def api_token():
+    """Make a bearer token for a user with the given scopes; returns the Authorization header value."""
+
+    def make(user, *scopes: str) -> str:
+        prefix = secrets.token_hex(4)
+        token = f"{prefix}.{secrets.token_urlsafe(24)}"
+        ApiToken.objects.create(user=user, name="test", prefix=prefix, scopes=list(scopes),
+                                key_hash=hashlib.sha256(token.encode()).hexdigest())
+        return f"Bearer {token}"
+
+    return make
+
+
+# Points inside the small city (see cityops.testing.factories): east district 510104 spans lon 104.00–104.02,
+# west district 510105 spans 104.02–104.04; both lat 30.00–30.02.
+EAST = (104.005, 30.015)  # grid 510104001001001
+WEST = (104.025, 30.015)  # grid 510105001001001
+OUTSIDE = (105.0, 31.0)
+
+
+@pytest.fixture
+def census(personas):
+    """A few components: two manhole covers in the east, one in the west."""
+    from cityops.assets.services import component_create
+
+    admin = personas["admin"]
+    return {
+        "east1": component_create(data={"catalog_class": "01001", "lon": 104.005, "lat": 30.015}, actor=admin),
+        "east2": component_create(data={"catalog_class": "01001", "lon": 104.0055, "lat": 30.015}, actor=admin),
+        "east_lamp": component_create(data={"catalog_class": "01032", "lon": 104.006, "lat": 30.015}, actor=admin),
+        "west1": component_create(data={"catalog_class": "01001", "lon": 104.025, "lat": 30.015}, actor=admin),
+    }
