@@ -8,6 +8,12 @@ import pytest
 from cityops.org.models import ApiToken
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The personas' passwords are hashed on creation; Argon2 would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def api_token():
     """Make a bearer token for a user with the given scopes; returns the Authorization header value."""

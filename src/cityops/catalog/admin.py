@@ -5,51 +5,33 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from cityops.catalog import services
 from cityops.catalog.importing import pinyin_initials
 from cityops.catalog.models import CatalogClass, ResponsibilityRule, TimeLimit, Urgency
+from cityops.core.admin_audit import AuditedAdminMixin, snapshot
 from cityops.core.audit import audit_log
 from cityops.core.errors import DomainError
 
 
-def _admin_action(obj: Model, verb: str) -> str:
-    return f"{obj._meta.label_lower}.{verb}"
-
-
-class AuditedModelAdmin(admin.ModelAdmin):
-    """A ModelAdmin whose saves, deletes and inline changes are audited (the admin wraps them in a transaction)."""
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        audit_log(actor=request.user, action=_admin_action(obj, "changed" if change else "created"), obj=obj,
-                  data={"via": "admin", "fields": list(form.changed_data), "repr": str(obj)})
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        audit_log(actor=request.user, action=_admin_action(obj, "deleted"), obj=obj,
-                  data={"via": "admin", "repr": str(obj)})
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for obj in queryset:
-            audit_log(actor=request.user, action=_admin_action(obj, "deleted"), obj=obj,
-                      data={"via": "admin", "repr": str(obj)})
-        super().delete_queryset(request, queryset)
+class AuditedModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Audited saves and deletes (core mixin) plus audited inline rows (e.g. a class's time limits)."""
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         super().save_formset(request, form, formset, change)
         for obj in formset.new_objects:
-            audit_log(actor=request.user, action=_admin_action(obj, "created"), obj=obj,
-                      data={"via": "admin", "repr": str(obj)})
+            audit_log(actor=request.user, action=f"{obj._meta.label_lower}.created", obj=obj,
+                      data={"via": "admin", "after": snapshot(obj)})
         for obj, fields in formset.changed_objects:
-            audit_log(actor=request.user, action=_admin_action(obj, "changed"), obj=obj,
-                      data={"via": "admin", "fields": list(fields), "repr": str(obj)})
+            audit_log(actor=request.user, action=f"{obj._meta.label_lower}.updated", obj=obj,
+                      data={"via": "admin", "fields": list(fields), "after": snapshot(obj)})
         for obj in formset.deleted_objects:
-            audit_log(actor=request.user, action=_admin_action(obj, "deleted"), object_type=obj._meta.label_lower,
-                      object_id=str(obj.pk or ""), data={"via": "admin", "repr": str(obj)})
+            audit_log(actor=request.user, action=f"{obj._meta.label_lower}.deleted",
+                      object_type=obj._meta.label_lower, object_id=str(obj.pk or ""),
+                      data={"via": "admin", "repr": str(obj)})
 
 
 class RetiredFilter(admin.SimpleListFilter):
