@@ -137,3 +137,14 @@ def test_photo_refuses_more_than_10_mb(census, personas):
     upload.size = 10 * 1024 * 1024 + 1
     with pytest.raises(InvalidInput, match="10 MB"):
         component_photo_add(component=census["east1"], upload=upload, actor=personas["admin"])
+
+
+def test_allocation_retries_when_a_concurrent_writer_took_the_sequence(census, personas, monkeypatch):
+    """Simulate the race: the first pick is a sequence another request has just inserted."""
+    from cityops.assets import services
+
+    picks = iter([2, 3])  # 000002 exists (east2), 000003 is free
+    monkeypatch.setattr(services, "next_sequence", lambda **kw: next(picks))
+    c = component_create(data={"catalog_class": "01001", "lon": 104.005, "lat": 30.015}, actor=personas["admin"])
+    assert c.ident == "51010401001000003"
+    assert Component.objects.filter(ident__startswith="51010401001").count() == 3

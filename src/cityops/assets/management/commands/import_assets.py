@@ -27,6 +27,7 @@ class Command(BaseCommand):
                             file=self.stderr._out)
             result = components_import(records=progress, source=options["file"], actor="command:import-assets")
         except DomainError as exc:
-            details = "".join(f"\n  {e['row']}: {e['message']}" for e in exc.details if "row" in e)
-            raise CommandError(f"{exc.message}{details}") from exc
+            rows = [f"\n  {e['row']}: {e['message']}" for e in exc.details if "row" in e]
+            summary = f"{len(rows)} record(s) refused, nothing imported:" if rows else exc.message
+            raise CommandError(summary + "".join(rows)) from exc
         self.stdout.write(f"Components imported: {result.created} created, {result.updated} updated.")
