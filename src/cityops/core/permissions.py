@@ -72,6 +72,28 @@ def ensure_path_visible(user: Any, path: str, *, what: str = "Object") -> None:
     raise NotFound(f"{what} not found.")
 
 
+def department_scope_q(user: Any, field: str = "path") -> Q:
+    """A filter keeping departments (by their path `field`) the user may see.
+
+    Admins see all; others see the subtree of `scope_department`, their own department, and the
+    departments whose region lies inside their region scope.
+    """
+    if is_platform_admin(user):
+        return Q()
+    q = Q(pk__in=[])
+    scope_department = getattr(user, "scope_department", None)
+    if scope_department is not None:
+        q |= Q(**{f"{field}__startswith": scope_department.path})
+    department = getattr(user, "department", None)
+    if department is not None:
+        q |= Q(**{field: department.path})
+    prefix = field[: -len("path")] if field.endswith("path") else ""
+    region_paths = scope_paths(user) or []
+    for path in region_paths:
+        q |= Q(**{f"{prefix}region__path__startswith": path})
+    return q
+
+
 def _has_role(user: Any, *roles: str) -> bool:
     has_role = getattr(user, "has_role", None)
     return bool(has_role and has_role(*roles))

@@ -63,6 +63,18 @@ class Department(models.Model):
         self.path = f"{self.parent.path if self.parent_id else '/'}{self.code}/"
         super().save(*args, **kwargs)
 
+    def clean(self) -> None:
+        """Refuse a parent inside the department's own subtree (the tree would become a loop)."""
+        from django.core.exceptions import ValidationError
+
+        if self.code and "/" in self.code:
+            raise ValidationError({"code": _("A department code may not contain '/'.")})
+        if not self.pk or self.parent is None:
+            return
+        stored_path = Department.objects.filter(pk=self.pk).values_list("path", flat=True).first() or ""
+        if self.parent.pk == self.pk or (stored_path and self.parent.path.startswith(stored_path)):
+            raise ValidationError({"parent": _("A department cannot be placed under itself or one of its sub-units.")})
+
 
 class User(AbstractUser):
     """A staff member. Roles say what they may do; the data scope says where."""
@@ -130,6 +142,7 @@ class TokenScope(models.TextChoices):
     ASSETS_WRITE = "assets:write", _("Import and edit components")
     CASES_READ = "cases:read", _("Read cases")
     CASES_WRITE = "cases:write", _("Report and act on cases")
+    ORG_READ = "org:read", _("Read departments, users and the audit trail")
 
 
 class ApiToken(models.Model):
