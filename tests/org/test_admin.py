@@ -12,6 +12,8 @@ from cityops.org.models import ApiToken, Department, RoleAssignment, User
 from cityops.org.services import api_token_create
 from cityops.testing import factories as f
 
+from .conftest import ARGON2
+
 
 class _FormFields(HTMLParser):
     """The values a browser would submit from the page's main form (admin change forms)."""
@@ -70,7 +72,8 @@ def actions() -> list[str]:
 # --- users --------------------------------------------------------------------------------------
 
 
-def test_adding_a_user_in_the_admin_hashes_with_argon2_and_audits_roles(client, root, personas):
+def test_adding_a_user_in_the_admin_hashes_with_argon2_and_audits_roles(client, root, personas, settings):
+    settings.PASSWORD_HASHERS = ARGON2
     client.force_login(root)
     response = client.post("/admin/org/user/add/", {
         "username": "li.si", "usable_password": "true", "password1": "Lamps-and-tiles-99",
@@ -130,7 +133,8 @@ def test_scope_change_and_deactivation_in_the_admin_are_audited(client, root, pe
     assert token.revoked_at is not None
 
 
-def test_a_password_change_in_the_admin_is_audited_without_the_password(client, root, personas):
+def test_a_password_change_in_the_admin_is_audited_without_the_password(client, root, personas, settings):
+    settings.PASSWORD_HASHERS = ARGON2
     user = personas["inspector"]
     client.force_login(root)
     response = client.post(f"/admin/org/user/{user.pk}/password/", {

@@ -254,3 +254,13 @@ def test_the_audit_limit_is_validated(client, personas, limit):
 def test_only_admins_read_the_audit_trail(client, personas, persona):
     client.force_login(personas[persona])
     assert client.get(f"{BASE}/audit").status_code == 403
+
+
+def test_error_messages_follow_the_requested_language(client, personas):
+    client.force_login(personas["inspector"])
+    payload = {"name": "x", "scopes": ["cases:fly"]}
+    chinese = client.post(f"{BASE}/tokens", payload, content_type="application/json").json()
+    assert chinese["detail"].startswith("未知权限范围")
+    english = client.post(f"{BASE}/tokens", payload, content_type="application/json",
+                          headers={"accept-language": "en"}).json()
+    assert english["detail"].startswith("Unknown scope(s): cases:fly.")
