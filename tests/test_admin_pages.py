@@ -15,9 +15,12 @@ from cityops.testing import factories as f
 
 # Read at collection time: whatever any app registers is covered, including models added later.
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
+# The suite runs with LANGUAGE_CODE=en (see cityops.testing.pytest_env), so both languages are asked for.
+ZH = {"accept-language": "zh-hans"}
+EN = {"accept-language": "en"}
 LANGUAGES = {
-    "zh-hans": {"headers": {}, "expect": "管理后台", "absent": "Service Platform administration"},
-    "en": {"headers": {"accept-language": "en"}, "expect": "Service Platform administration", "absent": "管理后台"},
+    "zh-hans": {"headers": ZH, "expect": "管理后台", "absent": "Service Platform administration"},
+    "en": {"headers": EN, "expect": "Service Platform administration", "absent": "管理后台"},
 }
 
 
@@ -86,7 +89,8 @@ def test_every_admin_page_renders(client, superuser, rows, model, language):
         _check_language(response.content.decode(), language, change)
 
 
-def test_the_admin_index_is_in_chinese_by_default_and_in_english_on_request(client, superuser, rows):
+def test_the_admin_index_is_in_chinese_by_default_and_in_english_on_request(client, superuser, rows, settings):
+    settings.LANGUAGE_CODE = "zh-hans"  # the product default (the suite itself runs in English)
     client.force_login(superuser)
     chinese = client.get("/admin/").content.decode()
     assert "城市运行管理服务平台 管理后台" in chinese
@@ -95,16 +99,30 @@ def test_the_admin_index_is_in_chinese_by_default_and_in_english_on_request(clie
     assert "Organisation and access" in english and "Departments" in english
 
 
-def test_the_language_cookie_switches_the_admin_to_english(client, superuser, rows):
+@pytest.mark.parametrize(("cookie", "text"), [("en", "Organisation and access"), ("zh-hans", "组织与权限")])
+def test_the_language_cookie_switches_the_admin_language(client, superuser, rows, cookie, text):
     client.force_login(superuser)
-    client.cookies["django_language"] = "en"
-    assert "Organisation and access" in client.get("/admin/").content.decode()
+    client.cookies["django_language"] = cookie
+    assert text in client.get("/admin/").content.decode()
+
+
+def test_the_product_default_language_is_simplified_chinese():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in {"LANGUAGE_CODE", "SECRET_KEY"}}
+    env["DEBUG"] = "true"
+    code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE']='cityops.settings'; django.setup(); "
+            "from django.conf import settings; print(settings.LANGUAGE_CODE)")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.stdout.strip() == "zh-hans", result.stderr
 
 
 def test_role_names_show_in_chinese_only_in_the_chinese_admin(client, superuser, rows, personas):
     client.force_login(superuser)
     url = reverse("admin:org_user_changelist")
-    chinese = client.get(url).content.decode()
+    chinese = client.get(url, headers=ZH).content.decode()
     assert "监督员" in chinese and "Inspector (监督员)" not in chinese
     assert "Inspector (监督员)" in client.get(url, headers={"accept-language": "en"}).content.decode()
 
@@ -115,7 +133,7 @@ def test_region_levels_are_translated(client, superuser, rows):
     if Region not in admin.site._registry:
         pytest.skip("regions are not in the admin")
     client.force_login(superuser)
-    page = client.get(reverse("admin:geo_region_changelist")).content.decode()
+    page = client.get(reverse("admin:geo_region_changelist"), headers=ZH).content.decode()
     assert "单元网格" in page
 
 

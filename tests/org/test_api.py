@@ -259,7 +259,8 @@ def test_only_admins_read_the_audit_trail(client, personas, persona):
 def test_error_messages_follow_the_requested_language(client, personas):
     client.force_login(personas["inspector"])
     payload = {"name": "x", "scopes": ["cases:fly"]}
-    chinese = client.post(f"{BASE}/tokens", payload, content_type="application/json").json()
+    chinese = client.post(f"{BASE}/tokens", payload, content_type="application/json",
+                          headers={"accept-language": "zh-hans"}).json()
     assert chinese["detail"].startswith("未知权限范围")
     english = client.post(f"{BASE}/tokens", payload, content_type="application/json",
                           headers={"accept-language": "en"}).json()
