@@ -265,3 +265,21 @@ def test_error_messages_follow_the_requested_language(client, personas):
     english = client.post(f"{BASE}/tokens", payload, content_type="application/json",
                           headers={"accept-language": "en"}).json()
     assert english["detail"].startswith("Unknown scope(s): cases:fly.")
+
+
+def test_a_session_post_needs_the_csrf_token_but_a_bearer_token_does_not(personas):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(personas["inspector"])
+    payload = {"name": "phone", "scopes": ["cases:read"]}
+    response = browser.post(f"{BASE}/tokens", payload, content_type="application/json")
+    assert response.status_code == 403, response.status_code
+    assert not ApiToken.objects.filter(name="phone").exists()
+    browser.get("/accounts/login/")  # sets the CSRF cookie
+    csrf = browser.cookies["csrftoken"].value
+    response = browser.post(f"{BASE}/tokens", payload, content_type="application/json", headers={"x-csrftoken": csrf})
+    assert response.status_code == 201
+    _, plaintext = issue(personas["admin"], "org:read")
+    machine = Client(enforce_csrf_checks=True)
+    assert machine.get(f"{BASE}/departments", **bearer(plaintext)).status_code == 200
