@@ -132,3 +132,13 @@ def test_department_scope_includes_sub_units_of_the_scope_department(personas):
     Department.objects.create(code="EAST-SUB", name="东区环卫所", parent=east)  # no region of its own
     visible = set(Department.objects.filter(department_scope_q(personas["handler"])).values_list("code", flat=True))
     assert visible == {"EAST-CG", "EAST-SUB"}
+
+
+def test_refusals_are_translated(personas, city):
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        with pytest.raises(Forbidden, match="此操作需要以下角色之一：dispatcher"):
+            require_role(personas["inspector"], "dispatcher")
+        with pytest.raises(NotFound, match="未找到区域"):
+            ensure_path_visible(personas["other_handler"], city.grids[0].path, what="Region")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from cityops.core.errors import Forbidden, NotFound
 
@@ -23,18 +24,18 @@ def is_platform_admin(user: Any) -> bool:
 def require_role(user: Any, *roles: str) -> None:
     """Refuse (403) unless the user holds one of `roles`; superusers pass."""
     if not getattr(user, "is_authenticated", False):
-        raise Forbidden("Authentication required.")
+        raise Forbidden(_("Authentication required."))
     if getattr(user, "is_superuser", False) or _has_role(user, *roles):
         return
     names = ", ".join(roles)
-    raise Forbidden(f"This action needs one of the roles: {names}.")
+    raise Forbidden(_("This action needs one of the roles: %(roles)s.") % {"roles": names})
 
 
 def require_token_scope(user: Any, scope: str) -> None:
     """Refuse (403) when the request came with an API token that lacks `scope`; sessions are not limited."""
     token = getattr(user, "via_token", None)
     if token is not None and scope not in (token.scopes or []):
-        raise Forbidden(f"The API token lacks the scope {scope!r}.")
+        raise Forbidden(_("The API token lacks the scope %(scope)r.") % {"scope": scope})
 
 
 def scope_paths(user: Any) -> list[str] | None:
@@ -69,7 +70,8 @@ def ensure_path_visible(user: Any, path: str, *, what: str = "Object") -> None:
     paths = scope_paths(user)
     if paths is None or any(path.startswith(p) for p in paths):
         return
-    raise NotFound(f"{what} not found.")
+    # `what` is an English noun from the caller; translated when the catalogue knows it ("Region" → 区域).
+    raise NotFound(_("%(what)s not found.") % {"what": _(what)})
 
 
 def department_scope_q(user: Any, field: str = "path") -> Q:
