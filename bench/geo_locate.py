@@ -51,10 +51,13 @@ def main() -> None:
                         args.single)
     bulk = _best_rate(lambda: geo.locate_many(lons, lats), args.bulk)
     found = int((geo.locate_many(lons, lats) >= 0).sum())
+    answered, total, refused = _coverage(geo, Region, Level)
 
     print(f"locate single: {single:,.0f} lookups/s")
     print(f"locate bulk: {bulk:,.0f} points/s")
     print(f"locate index memory: {memory_mb:,.1f} MB")
+    print(f"locate coverage: {answered:,} of {total:,} grids answered at their centre; "
+          f"{refused} of 4 points outside refused")
     print(f"machine: {_machine()}; {n_grids:,} grids; {found / args.bulk:.0%} of random points inside")
 
 
@@ -81,11 +84,25 @@ def _setup_django(db: str | None) -> None:
 
 
 def _build_city() -> None:
+    """The benchmark city of the demo generator (`cityops seed-city --grids 46656`)."""
     started = time.perf_counter()
-    from cityops.geo.gridcity import build_grid_city
+    from cityops.demo.city import build_city
 
-    build_grid_city(side=SIDE)
+    build_city(grids=SIDE * SIDE)
     print(f"(built the {SIDE} × {SIDE} grid city in {time.perf_counter() - started:.1f} s)", file=sys.stderr)
+
+
+def _coverage(geo, Region, Level) -> tuple[int, int, int]:
+    """(grids answered by their own centre point, grids, points outside the city refused)."""
+    import numpy as np
+
+    rows = list(Region.objects.filter(level=Level.GRID).values_list("id", "centroid_lon", "centroid_lat"))
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    hits = geo.locate_many([r[1] for r in rows], [r[2] for r in rows])
+    box = Region.objects.filter(level=Level.CITY).values_list("min_lon", "min_lat", "max_lon", "max_lat").first()
+    outside = [(box[0] - 0.01, box[1]), (box[2] + 0.01, box[3]), (box[0], box[1] - 0.01), (0.0, 0.0)]
+    refused = sum(geo.locate(lon, lat) is None for lon, lat in outside)
+    return int((hits == ids).sum()), len(rows), refused
 
 
 def _rss_bytes() -> int:
