@@ -1,6 +1,6 @@
 """Benchmark of locate() on the reference city: 216 × 216 = 46,656 unit grids.
 
-Targets (docs/DESIGN.md §7): ≥ 50,000 single lookups/s, ≥ 300,000 points/s in bulk, index ≤ 200 MB.
+Targets (the design's quality targets): ≥ 50,000 single lookups/s, ≥ 300,000 points/s in bulk, index ≤ 200 MB.
 
     .venv/bin/python bench/geo_locate.py [--db PATH] [--single N] [--bulk N]
 

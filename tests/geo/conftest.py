@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cityops.geo.gridcity import build_grid_city
+from cityops.testing.gridcity import build_grid_city
 from cityops.geo.locate import invalidate_index
 from cityops.geo.models import Level, Region
 

@@ -1,4 +1,4 @@
-"""A synthetic square city of unit grids, for tests and benchmarks (fast: bulk inserts, no per-row saves).
+"""A synthetic square city of unit grids for the geo tests (fast: bulk inserts, no per-row saves).
 
 Layout for a side of n grids (~100 m each, starting at 103.95°E 30.55°N): districts are vertical strips
 (up to 6), each split into streets from north to south (up to 6), each street into 2 × 2 communities, each
