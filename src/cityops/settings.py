@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "cityops.org",
     "cityops.catalog",
     "cityops.assets",
+    "cityops.cases",
 ]
 
 MIDDLEWARE = [
