@@ -85,7 +85,8 @@ class Case(models.Model):
     reporter_name = models.CharField(_("reporter name"), max_length=60, blank=True)
     reporter_contact = models.CharField(_("reporter contact"), max_length=120, blank=True)
     # The client's Idempotency-Key: a retried report returns the case the first attempt created.
-    idempotency_key = models.CharField(_("idempotency key"), max_length=80, null=True, blank=True)
+    # NULL (not "") when absent, so the unique (reporter, key) constraint ignores reports without a key.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=80, null=True, blank=True)  # noqa: DJ001
 
     state = models.CharField(_("state"), max_length=10, choices=CaseState.choices, default=CaseState.REPORTED,
                              db_index=True)
