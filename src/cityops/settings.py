@@ -163,3 +163,5 @@ CITYOPS_GEO_INDEX_CHECK_SECONDS = env.float("CITYOPS_GEO_INDEX_CHECK_SECONDS", 2
 CITYOPS_GEO_OVERLAP_TOLERANCE = env.float("CITYOPS_GEO_OVERLAP_TOLERANCE", 0.01)
 # A grid may stick out of its community by this share of its area (digitising slack).
 CITYOPS_GEO_CONTAINMENT_TOLERANCE = env.float("CITYOPS_GEO_CONTAINMENT_TOLERANCE", 0.02)
+# Largest photo upload accepted (bytes); larger ones are refused with 413.
+CITYOPS_MAX_PHOTO_BYTES = env.int("CITYOPS_MAX_PHOTO_BYTES", 10 * 1024 * 1024)

@@ -46,3 +46,17 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+class PayloadTooLarge(DomainError):
+    """An upload larger than the configured limit."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    """An upload whose content is not of an accepted type (checked by content, not by name)."""
+
+    status = 415
+    code = "unsupported_media_type"
