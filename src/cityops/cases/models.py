@@ -120,6 +120,9 @@ class Case(models.Model):
     # The clock of the current stage, copied from its CaseStageClock so queues sort without a join.
     current_stage = models.CharField(_("current stage"), max_length=10, choices=Stage.choices, blank=True)
     due_at = models.DateTimeField(_("current deadline"), null=True, blank=True, db_index=True)
+    # When the deadline warning falls due (a share of the stage's allowed time, `CITYOPS_SLA_WARNING_SHARE`),
+    # stored so the worker finds the cases to warn with one indexed comparison instead of per-case arithmetic.
+    warn_at = models.DateTimeField(_("deadline warning at"), null=True, blank=True, db_index=True)
     is_overdue = models.BooleanField(_("overdue"), default=False, db_index=True)
     warned = models.BooleanField(_("deadline warning sent"), default=False)
     is_urged = models.BooleanField(_("urged (督办)"), default=False)
