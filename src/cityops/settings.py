@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 from environs import Env
+from xstatic.pkg import leaflet as _xstatic_leaflet  # Leaflet from PyPI, served as static/leaflet/
 
 env = Env()
 
@@ -37,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # For the htmx script it ships (static files and the {% htmx_script %} tag).
+    "django_htmx",
     "cityops.core",
     "cityops.geo",
     "cityops.org",
@@ -125,7 +128,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 # The project's own assets (src/cityops/static): `cityops` is a package, not an app, so no finder looks there.
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [BASE_DIR / "static", ("leaflet", _xstatic_leaflet.BASE_DIR)]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(VAR_DIR / "media")))
@@ -165,3 +168,5 @@ CITYOPS_GEO_OVERLAP_TOLERANCE = env.float("CITYOPS_GEO_OVERLAP_TOLERANCE", 0.01)
 CITYOPS_GEO_CONTAINMENT_TOLERANCE = env.float("CITYOPS_GEO_CONTAINMENT_TOLERANCE", 0.02)
 # Largest photo upload accepted (bytes); larger ones are refused with 413.
 CITYOPS_MAX_PHOTO_BYTES = env.int("CITYOPS_MAX_PHOTO_BYTES", 10 * 1024 * 1024)
+# Map tiles for the console's Leaflet maps ("https://…/{z}/{x}/{y}.png"); empty = no basemap, which works offline.
+CITYOPS_TILE_URL = env.str("CITYOPS_TILE_URL", "")
