@@ -57,8 +57,9 @@ class TimeLimitInline(admin.TabularInline):
 
 @admin.register(CatalogClass)
 class CatalogClassAdmin(AuditedModelAdmin):
-    list_display = ["code", "kind", "name", "name_en", "local_name", "major_name", "is_local", "retired_at"]
-    list_filter = ["kind", "major_code", "is_local", RetiredFilter]
+    list_display = ["code", "kind", "name", "name_en", "local_name", "major_name", "is_local", "retired_at",
+                    "auto_dispatch"]
+    list_filter = ["kind", "major_code", "is_local", RetiredFilter, "auto_dispatch"]
     search_fields = ["code", "name", "name_en", "local_name", "pinyin_initials", "major_name"]
     readonly_fields = ["pinyin_initials", "retired_at", "is_local"]
     inlines = [TimeLimitInline]

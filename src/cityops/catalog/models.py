@@ -42,6 +42,17 @@ class CatalogClass(models.Model):
     default_department_hint = models.CharField(_("typical responsible department"), max_length=100, blank=True)
     register_conditions = models.TextField(_("registration (立案) conditions"), blank=True)
     close_conditions = models.TextField(_("closing (结案) conditions"), blank=True)
+    # Duplicate detection: open reports of this class within the radius and window are shown as likely duplicates.
+    duplicate_radius_m = models.PositiveIntegerField(
+        _("duplicate radius (m)"), default=50, help_text=_("Open cases of this class this close count as duplicates.")
+    )
+    duplicate_window_hours = models.PositiveIntegerField(
+        _("duplicate window (hours)"), default=24, help_text=_("How far back a duplicate may have been reported.")
+    )
+    auto_dispatch = models.BooleanField(
+        _("dispatch automatically"), default=False,
+        help_text=_("Registered cases of this class go to the proposed department without a dispatcher."),
+    )
 
     class Meta:
         verbose_name = _("catalogue class")

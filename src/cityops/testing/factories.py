@@ -69,3 +69,38 @@ def make_user(username: str, *roles: str, scope_region: Region | None = None,
     )
     RoleAssignment.objects.bulk_create([RoleAssignment(user=user, role=r) for r in roles])
     return user
+
+
+_case_seq = iter(range(1, 10**9))
+
+
+def make_case(city: SmallCity, *, catalog_class=None, lon: float | None = None, lat: float | None = None,
+              state: str = "reported", reported_at=None, source: str = "inspector", **fields):
+    """Insert a Case row directly (no workflow): regions from the small city's grid under the point, h3 cell set.
+
+    `catalog_class` is a CatalogClass or a ref ("matter:06010", the default is exposed garbage).
+    The point defaults to the middle of the first grid (东区网格1).
+    """
+    from django.utils import timezone
+
+    from cityops.cases.duplicates import h3_cell_of
+    from cityops.cases.models import Case
+    from cityops.catalog.selectors import catalog_class_from_ref, default_urgency
+
+    if catalog_class is None or isinstance(catalog_class, str):
+        catalog_class = catalog_class_from_ref(catalog_class or "matter:06010")
+    first = city.grids[0]
+    lon = first.centroid_lon if lon is None else lon
+    lat = first.centroid_lat if lat is None else lat
+    grid = next(g for g in city.grids if g.min_lon <= lon <= g.max_lon and g.min_lat <= lat <= g.max_lat)
+    community = grid.parent
+    street = community.parent
+    reported_at = reported_at or timezone.now()
+    fields.setdefault("urgency", default_urgency())
+    fields.setdefault("description", "测试案件")
+    return Case.objects.create(
+        number=f"{timezone.localtime(reported_at):%Y%m%d}{next(_case_seq):05d}", kind=catalog_class.kind,
+        catalog_class=catalog_class, lon=lon, lat=lat, grid=grid, community=community, street=street,
+        district=street.parent, region_path=grid.path, h3_cell=h3_cell_of(lon, lat), state=state, source=source,
+        reported_at=reported_at, updated_at=reported_at, **fields,
+    )
