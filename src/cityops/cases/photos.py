@@ -1,0 +1,140 @@
+"""Photos of a case (before / after / check): checked by content, stored upright, with a thumbnail."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cityops.cases.models import OPEN_STATES, Case, CaseEvent, CasePhoto, PhotoPhase
+from cityops.cases.scope import ensure_case_visible
+from cityops.core.audit import audit_log
+from cityops.core.errors import Conflict, Forbidden, InvalidInput
+from cityops.core.permissions import is_platform_admin, require_token_scope
+from cityops.core.uploads import CONTENT_TYPES, check_image, make_thumbnail, normalised_image
+
+MAX_PHOTOS_PER_PHASE = 9
+THUMBNAIL_SIDE = 320
+_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+def case_photo_add(*, case: Case, actor: Any, upload: Any, phase: str, version: int | None = None) -> CasePhoto:
+    """Attach a photo (现场照片) to a case: JPEG/PNG/WebP by content, at most 9 per phase, with a thumbnail.
+
+    Adding a photo does not bump the case version: it changes nothing another actor decides on.
+    """
+    phase = _phase(phase)
+    _check_actor(case=case, actor=actor, phase=phase)
+    image_format = check_image(upload, field="file")
+    stored: list[Any] = []
+    try:
+        with transaction.atomic():
+            locked = _lock(case, version)
+            photo = _store(locked, actor, upload, phase, image_format, stored)
+            _record(locked, actor, photo)
+    except BaseException:
+        # The files were written before the rows; a rolled-back insert must not leave orphans behind.
+        for field_file in stored:
+            field_file.delete(save=False)
+        raise
+    return photo
+
+
+def _phase(phase: str) -> str:
+    if phase not in PhotoPhase.values:
+        raise InvalidInput(
+            _("phase must be one of: %(choices)s.") % {"choices": ", ".join(PhotoPhase.values)}, field="phase"
+        )
+    return phase
+
+
+def _check_actor(*, case: Case, actor: Any, phase: str) -> None:
+    """Token scope (403), data scope (404), then who may add which phase (403)."""
+    if actor is None or isinstance(actor, str):  # the system and commands
+        return
+    require_token_scope(actor, "cases:write")
+    ensure_case_visible(actor, case)
+    if not may_add_photo(case=case, user=actor, phase=phase):
+        raise Forbidden(_("You may not add %(phase)s photos to this case.") % {"phase": phase})
+
+
+def may_add_photo(*, case: Case, user: Any, phase: str) -> bool:
+    """The reporter (before), inspectors (before, check), the responsible department's handlers (after),
+    acceptors (any phase, for reports they take in from other channels), admins."""
+    if is_platform_admin(user) or user.has_role("acceptor"):
+        return True
+    if phase == PhotoPhase.BEFORE and case.reporter_id is not None and case.reporter_id == user.pk:
+        return True
+    if phase in (PhotoPhase.BEFORE, PhotoPhase.CHECK) and user.has_role("inspector"):
+        return True
+    return phase == PhotoPhase.AFTER and user.has_role("handler") and _handles(case, user)
+
+
+def _handles(case: Case, user: Any) -> bool:
+    paths = [d.path for d in (case.department, case.handling_unit) if d is not None]
+    mine = [d.path for d in (getattr(user, "department", None), getattr(user, "scope_department", None)) if d]
+    # A handler of the responsible department or of any unit inside it (or the sub-unit it passed the case to).
+    return any(path.startswith(own) for path in paths for own in mine)
+
+
+def _lock(case: Case, version: int | None) -> Case:
+    # Lock the case row: two uploads at once must not both pass the per-phase count.
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if version is not None and version != locked.version:
+        raise _stale(locked, version)
+    if locked.state not in OPEN_STATES:
+        raise Conflict(_("Case %(number)s is %(state)s; photos can no longer be added.")
+                       % {"number": locked.number, "state": locked.get_state_display()})
+    return locked
+
+
+def _stale(case: Case, version: int) -> Conflict:
+    try:
+        from cityops.cases.services import StaleVersion
+    except ImportError:  # the workflow services define it; until then an equivalent Conflict
+        StaleVersion = None  # noqa: N806
+    message = _("The case has changed (version %(current)d, you sent %(sent)d); reload it.") % {
+        "current": case.version, "sent": version}
+    if StaleVersion is not None:
+        return StaleVersion(message, field="version")
+    error = Conflict(message, field="version")
+    error.code = "stale_version"
+    return error
+
+
+def _store(case: Case, actor: Any, upload: Any, phase: str, image_format: str, stored: list) -> CasePhoto:
+    if CasePhoto.objects.filter(case=case, phase=phase).count() >= MAX_PHOTOS_PER_PHASE:
+        raise Conflict(_("A case may have at most %(n)d %(phase)s photos.") % {"n": MAX_PHOTOS_PER_PHASE,
+                                                                            "phase": phase}, field="file")
+    content = normalised_image(upload, image_format)
+    name = f"{case.number}-{phase}-{uuid.uuid4().hex[:12]}"
+    photo = CasePhoto(case=case, phase=phase, content_type=CONTENT_TYPES[image_format], size=content.size,
+                      uploaded_by=actor if _is_user(actor) else None, uploaded_at=timezone.now())
+    photo.image.save(f"{name}.{_EXTENSIONS[image_format]}", content, save=False)
+    stored.append(photo.image)
+    photo.thumbnail.save(f"{name}.jpg", make_thumbnail(content, max_side=THUMBNAIL_SIDE), save=False)
+    stored.append(photo.thumbnail)
+    photo.save()
+    return photo
+
+
+def _record(case: Case, actor: Any, photo: CasePhoto) -> None:
+    data = {"photo_id": photo.pk, "phase": photo.phase, "file": photo.image.name}
+    CaseEvent.objects.create(case=case, at=photo.uploaded_at, actor=actor if _is_user(actor) else None,
+                             actor_label=_actor_label(actor), action="case.photo_added", data=data)
+    audit_log(actor=actor, action="case.photo_added", obj=case, data={"number": case.number, **data})
+
+
+def _is_user(actor: Any) -> bool:
+    return actor is not None and not isinstance(actor, str) and getattr(actor, "is_authenticated", False)
+
+
+def _actor_label(actor: Any) -> str:
+    if not _is_user(actor):
+        return str(actor or "system")[:150]
+    token = getattr(actor, "via_token", None)
+    label = str(actor)
+    return (f"{label} (token {token.prefix})" if token is not None else label)[:150]

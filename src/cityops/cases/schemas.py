@@ -1,0 +1,244 @@
+"""Request and response shapes of the cases API (`/api/v1/cases…`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Schema
+
+# --- input ------------------------------------------------------------------------------------------------
+
+
+class CaseIn(Schema):
+    """A new report (上报). `class` is "matter:06010", "component:01001" or a bare matter code."""
+
+    catalog_class: str = Field(..., alias="class", min_length=1, max_length=20,
+                               description='Class reference: "matter:06010", "component:01001" or "06010".')
+    urgency: str | None = Field(None, max_length=20, description="Urgency code; the default level when left out.")
+    description: str = Field(..., min_length=1, max_length=2000)
+    lon: float
+    lat: float
+    crs: str = Field("wgs84", description="wgs84 (GPS), gcj02 (Amap/Tencent) or bd09 (Baidu).")
+    address: str = Field("", max_length=200)
+    component: str | None = Field(None, max_length=17, description="17-digit identifier of the component concerned.")
+    source: str | None = Field(None, description="Intake channel; staff: inspector, staff or hotline.")
+    reporter_name: str = Field("", max_length=60)
+    reporter_contact: str = Field("", max_length=120)
+    self_handled: bool = Field(False, description="Solved on the spot by the reporter (自处理).")
+    result: str = Field("", max_length=2000, description="What was done, for a self-handled report.")
+    recurrence_of: str | None = Field(None, max_length=16, description="Number of a closed case that recurred.")
+
+
+class ActionIn(Schema):
+    """Every workflow action names the case version the caller saw; a stale one is refused with 409."""
+
+    version: int = Field(..., ge=1)
+    note: str = Field("", max_length=2000)
+
+
+class VerifyIn(ActionIn):
+    confirmed: bool = Field(..., description="The problem exists on site (核实属实).")
+
+
+class DispatchIn(ActionIn):
+    department: str | None = Field(None, description="Department code; the proposed department when left out.")
+
+
+class PassDownIn(ActionIn):
+    unit: str = Field(..., min_length=1, description="Code of the sub-unit taking the case over.")
+
+
+class HandleIn(ActionIn):
+    result: str = Field(..., min_length=1, max_length=2000, description="What was done (处置结果).")
+
+
+class CheckIn(ActionIn):
+    passed: bool = Field(..., description="The fix holds (核查通过); false sends the case back as rework.")
+
+
+class MergeIn(ActionIn):
+    master: str = Field(..., min_length=1, max_length=16, description="Number of the case this one duplicates.")
+
+
+class RequestIn(ActionIn):
+    kind: str = Field(..., description="extension, return, suspension or void.")
+    reason: str = Field(..., min_length=1, max_length=1000)
+    extra_minutes: int | None = Field(None, ge=1, description="Extension only: the time asked for.")
+    void_reason: str = Field("", description="Void only: invalid, duplicate, out_of_scope or not_found.")
+
+
+class DecideIn(Schema):
+    approve: bool
+    note: str = Field("", max_length=1000)
+
+
+class CaseListQuery(Schema):
+    state: list[str] | None = Field(None, description="One or more states (repeat the parameter or comma-separate).")
+    catalog_class: str | None = Field(None, alias="class", description='"matter:06010" or a bare code.')
+    region: str | None = Field(None, description="Region code of any level: the cases inside it.")
+    department: str | None = Field(None, description="Department code: its cases and its sub-units'.")
+    source: str | None = None
+    reported_from: str | None = Field(None, alias="from", description="ISO date or date-time (Asia/Shanghai).")
+    reported_to: str | None = Field(None, alias="to", description="ISO date (inclusive) or date-time (exclusive).")
+    overdue: bool | None = None
+    urged: bool | None = None
+    text: str | None = Field(None, max_length=100, description="A case number, or words of the description.")
+    order: str = Field("-reported_at", description="-reported_at (newest first) or due_at (deadline first).")
+    cursor: str | None = Field(None, max_length=200, description="next_cursor of the previous page.")
+    limit: int = Field(50, ge=1, le=200)
+
+
+# --- output -----------------------------------------------------------------------------------------------
+
+
+class RegionRefOut(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class DepartmentRefOut(Schema):
+    code: str
+    name: str
+
+
+class ClassRefOut(Schema):
+    ref: str
+    code: str
+    kind: str
+    name: str
+    name_en: str
+
+
+class UrgencyOut(Schema):
+    code: str
+    name: str
+    name_en: str
+
+
+class CaseSummaryOut(Schema):
+    number: str
+    version: int
+    state: str
+    state_label: str
+    kind: str
+    catalog_class: ClassRefOut
+    urgency: UrgencyOut
+    description: str
+    address: str
+    lon: float
+    lat: float
+    grid: RegionRefOut | None
+    community: RegionRefOut | None
+    street: RegionRefOut | None
+    district: RegionRefOut | None
+    source: str
+    department: DepartmentRefOut | None
+    handling_unit: DepartmentRefOut | None
+    current_stage: str | None
+    due_at: dt.datetime | None
+    is_overdue: bool
+    is_urged: bool
+    is_self_handled: bool
+    reported_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
+class CasePageOut(Schema):
+    items: list[CaseSummaryOut]
+    next_cursor: str | None = Field(..., description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class ClockOut(Schema):
+    stage: str
+    stage_label: str
+    round: int
+    started_at: dt.datetime
+    deadline: dt.datetime
+    minutes_allowed: int
+    extended_minutes: int
+    basis: str
+    paused: bool
+    done_at: dt.datetime | None
+    on_time: bool | None
+
+
+class PhotoOut(Schema):
+    id: int
+    phase: str
+    url: str
+    thumbnail_url: str | None
+    content_type: str
+    size: int
+    uploaded_at: dt.datetime
+
+
+class RequestOut(Schema):
+    id: int
+    kind: str
+    state: str
+    reason: str
+    extra_minutes: int | None
+    void_reason: str | None
+    requested_by: str | None
+    requested_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_note: str
+
+
+class ReporterOut(Schema):
+    name: str
+    contact: str
+    user: str | None
+
+
+class CaseDetailOut(CaseSummaryOut):
+    component: str | None
+    reporter: ReporterOut
+    proposed_department: DepartmentRefOut | None
+    proposal_reason: str
+    dispatch_overridden: bool
+    result: str
+    void_reason: str | None
+    counters: dict[str, int] = Field(..., description="rework (返工), extension (延期) and return (回退) counts.")
+    updated_at: dt.datetime
+    clocks: list[ClockOut]
+    photos: list[PhotoOut]
+    requests: list[RequestOut]
+    master: str | None
+    merged_duplicates: list[str]
+    recurrence_of: str | None
+    recurrences: list[str]
+    allowed_actions: list[str] = Field(..., description="Actions the caller may take now (for buttons).")
+
+
+class CaseCreatedOut(CaseDetailOut):
+    duplicates: list[CaseSummaryOut] = Field(
+        ..., description="Open cases of the same class nearby, for the acceptor to merge.")
+
+
+class TimelineEventOut(Schema):
+    id: int
+    at: dt.datetime
+    action: str
+    actor: str
+    actor_id: int | None
+    from_state: str | None
+    from_state_label: str | None
+    to_state: str | None
+    to_state_label: str | None
+    note: str
+    data: dict[str, Any]
+
+
+class RequestCreatedOut(Schema):
+    request: RequestOut
+    case: CaseDetailOut
+
+
+class ErrorOut(Schema):
+    code: str
+    detail: str
+    field: str | None = None

@@ -1,0 +1,399 @@
+"""Reads of cases, always scoped to the caller: lists with keyset pagination, one case, its timeline."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from cityops.cases.models import Case, CaseEvent, CaseState, Source
+from cityops.cases.scope import case_scope_q, ensure_case_visible
+from cityops.catalog.selectors import catalog_class_from_ref
+from cityops.core.errors import InvalidInput, NotFound
+from cityops.geo.models import Region
+from cityops.org.models import Department
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+
+
+class CaseOrder:
+    """The two orders a list can take, each with its own keyset."""
+
+    REPORTED = "-reported_at"  # newest first: search and history
+    DUE = "due_at"  # earliest deadline first (no deadline last): work queues
+
+
+ORDERS = (CaseOrder.REPORTED, CaseOrder.DUE)
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """What a case list asks for; every field optional. Values arrive as the API received them."""
+
+    states: Sequence[str] = ()
+    catalog_class: str | None = None  # "matter:06010" or "06010"
+    region: str | None = None  # a region code of any level: its whole subtree
+    department: str | None = None  # a department code: it and its sub-units
+    source: str | None = None
+    reported_from: str | dt.date | dt.datetime | None = None
+    reported_to: str | dt.date | dt.datetime | None = None  # a date is inclusive (the whole day)
+    overdue: bool | None = None
+    urged: bool | None = None
+    text: str | None = None  # a case number (exact) or words in the description
+    order: str = CaseOrder.REPORTED
+    cursor: str | None = None
+    limit: int = DEFAULT_LIMIT
+
+
+@dataclass
+class Page:
+    """One page of a list; `next_cursor` is None on the last page."""
+
+    items: list[Case] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+# --- lists ------------------------------------------------------------------------------------------------
+
+
+def case_list_for_user(*, user: Any, filters: CaseFilters) -> Page:
+    """One page of the cases `user` may see matching `filters`, in keyset order."""
+    order = _order(filters.order)
+    limit = _limit(filters.limit)
+    qs = _with_relations(Case.objects.filter(case_scope_q(user), _filter_q(filters)))
+    if filters.cursor:
+        qs = qs.filter(_after_q(order, _decode_cursor(filters.cursor, order)))
+    rows = list(qs.order_by(*_ordering(order))[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=rows, next_cursor=_encode_cursor(order, rows[-1]) if more else None)
+
+
+def _filter_q(filters: CaseFilters) -> Q:
+    q = Q()
+    if filters.states:
+        q &= Q(state__in=_states(filters.states))
+    if filters.catalog_class:
+        q &= Q(catalog_class=catalog_class_from_ref(filters.catalog_class, field="class"))
+    if filters.region:
+        q &= Q(region_path__startswith=_region(filters.region).path)
+    if filters.department:
+        path = _department(filters.department).path
+        q &= Q(department__path__startswith=path) | Q(handling_unit__path__startswith=path)
+    if filters.source:
+        q &= Q(source=_choice(filters.source, Source, "source"))
+    if filters.reported_from:
+        q &= Q(reported_at__gte=_moment(filters.reported_from, "from", end_of_day=False))
+    if filters.reported_to:
+        q &= Q(reported_at__lt=_moment(filters.reported_to, "to", end_of_day=True))
+    if filters.overdue is not None:
+        q &= Q(is_overdue=filters.overdue)
+    if filters.urged is not None:
+        q &= Q(is_urged=filters.urged)
+    if filters.text and filters.text.strip():
+        q &= _text_q(filters.text.strip())
+    return q
+
+
+def _states(values: Iterable[str]) -> list[str]:
+    states: list[str] = []
+    for value in values:
+        for part in str(value).split(","):  # ?state=a&state=b and ?state=a,b both work
+            if part.strip():
+                states.append(_choice(part.strip(), CaseState, "state"))
+    return states
+
+
+def _choice(value: str, choices: Any, name: str) -> str:
+    if value not in choices.values:
+        raise InvalidInput(
+            _("Unknown %(name)s %(value)r; use one of: %(choices)s.")
+            % {"name": name, "value": value, "choices": ", ".join(choices.values)},
+            field=name,
+        )
+    return value
+
+
+def _region(code: str) -> Region:
+    region = Region.objects.filter(code=code.strip()).only("id", "path").first()
+    if region is None:
+        raise InvalidInput(_("No region with code %(code)s.") % {"code": code}, field="region")
+    return region
+
+
+def _department(code: str) -> Department:
+    department = Department.objects.filter(code=code.strip()).only("id", "path").first()
+    if department is None:
+        raise InvalidInput(_("No department with code %(code)s.") % {"code": code}, field="department")
+    return department
+
+
+def _text_q(text: str) -> Q:
+    # A run of digits is a case number: an exact match on the unique index, not a scan of descriptions.
+    if text.isdigit():
+        return Q(number=text)
+    return Q(description__icontains=text)
+
+
+def _moment(value: str | dt.date | dt.datetime, name: str, *, end_of_day: bool) -> dt.datetime:
+    """An aware datetime from an ISO date or datetime; a date means its start (or, for `to`, the next day)."""
+    if isinstance(value, str):
+        parsed: dt.date | dt.datetime | None = None
+        try:
+            parsed = parse_datetime(value) if "T" in value or " " in value.strip() else parse_date(value)
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise InvalidInput(
+                _("%(name)s must be an ISO date (2026-11-21) or date-time, got %(value)r.")
+                % {"name": name, "value": value},
+                field=name,
+            )
+        value = parsed
+    if isinstance(value, dt.datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    day = value + dt.timedelta(days=1) if end_of_day else value
+    # Midnight in the configured zone (Asia/Shanghai), not UTC: "the 21st" is the local calendar day.
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+# --- keyset pagination ------------------------------------------------------------------------------------
+
+
+def _order(order: str | None) -> str:
+    order = order or CaseOrder.REPORTED
+    if order not in ORDERS:
+        raise InvalidInput(_("order must be -reported_at or due_at."), field="order")
+    return order
+
+
+def _limit(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    if not 1 <= int(limit) <= MAX_LIMIT:
+        raise InvalidInput(_("limit must be between 1 and %(max)d.") % {"max": MAX_LIMIT}, field="limit")
+    return int(limit)
+
+
+def _ordering(order: str) -> list[Any]:
+    if order == CaseOrder.DUE:
+        return [F("due_at").asc(nulls_last=True), "id"]
+    return ["-reported_at", "-id"]
+
+
+def _encode_cursor(order: str, case: Case) -> str:
+    moment = case.due_at if order == CaseOrder.DUE else case.reported_at
+    payload = {"o": order, "t": moment.isoformat() if moment else None, "id": case.pk}
+    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, order: str) -> tuple[dt.datetime | None, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = json.loads(raw)
+        moment = dt.datetime.fromisoformat(payload["t"]) if payload["t"] is not None else None
+        key = (moment, int(payload["id"]))
+        same_order = payload["o"] == order
+    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
+        raise InvalidInput(_("The cursor is not valid; start again without it."), field="cursor") from None
+    if not same_order or (moment is None and order == CaseOrder.REPORTED):
+        raise InvalidInput(_("The cursor belongs to another order; start again without it."), field="cursor")
+    return key
+
+
+def _after_q(order: str, key: tuple[dt.datetime | None, int]) -> Q:
+    """Rows strictly after `key` in `order` (ties broken by id, so no row is skipped or repeated)."""
+    moment, pk = key
+    if order == CaseOrder.REPORTED:
+        return Q(reported_at__lt=moment) | Q(reported_at=moment, id__lt=pk)
+    if moment is None:  # already among the cases without a deadline, which come last
+        return Q(due_at__isnull=True, id__gt=pk)
+    return Q(due_at__gt=moment) | Q(due_at=moment, id__gt=pk) | Q(due_at__isnull=True)
+
+
+def _with_relations(qs: QuerySet[Case]) -> QuerySet[Case]:
+    return qs.select_related("catalog_class", "urgency", "department", "handling_unit")
+
+
+# --- one case ---------------------------------------------------------------------------------------------
+
+
+def case_get_for_user(*, user: Any, number: str) -> Case:
+    """The case with `number` if `user` may see it; NotFound (404) when unknown or outside the scope."""
+    case = _with_relations(Case.objects.filter(case_scope_q(user), number=str(number).strip())).first()
+    if case is None:
+        raise NotFound(_("Case %(number)s not found.") % {"number": number})
+    return case
+
+
+def case_timeline_for_user(*, user: Any, case: Case) -> list[dict[str, Any]]:
+    """The case's events, oldest first, with who acted and the state labels (404 outside the scope)."""
+    ensure_case_visible(user, case)
+    labels = dict(CaseState.choices)
+    events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")
+    return [_event_row(event, labels) for event in events]
+
+
+def _event_row(event: CaseEvent, labels: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": event.pk,
+        "at": event.at,
+        "action": event.action,
+        "actor": event.actor_label or (str(event.actor) if event.actor_id else "system"),
+        "actor_id": event.actor_id,
+        "from_state": event.from_state or None,
+        "from_state_label": str(labels[event.from_state]) if event.from_state else None,
+        "to_state": event.to_state or None,
+        "to_state_label": str(labels[event.to_state]) if event.to_state else None,
+        "note": event.note,
+        "data": event.data,
+    }
+
+
+# --- shapes -----------------------------------------------------------------------------------------------
+
+
+def case_summaries(cases: Sequence[Case]) -> list[dict[str, Any]]:
+    """List rows for `cases`, with region names fetched in one query (no geometry loaded)."""
+    ids = {rid for c in cases for rid in (c.grid_id, c.community_id, c.street_id, c.district_id) if rid}
+    regions = {r["id"]: r for r in Region.objects.filter(id__in=ids).values("id", "code", "name")}
+    return [_summary(c, regions) for c in cases]
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    return case_summaries([case])[0]
+
+
+def _summary(case: Case, regions: dict[int, dict]) -> dict[str, Any]:
+    def region(rid: int | None) -> dict | None:
+        return regions.get(rid) if rid else None
+
+    return {
+        "number": case.number,
+        "version": case.version,
+        "state": case.state,
+        "state_label": str(case.get_state_display()),
+        "kind": case.kind,
+        "catalog_class": _class_ref(case),
+        "urgency": {"code": case.urgency.code, "name": case.urgency.name, "name_en": case.urgency.name_en},
+        "description": case.description,
+        "address": case.address,
+        "lon": case.lon,
+        "lat": case.lat,
+        "grid": region(case.grid_id),
+        "community": region(case.community_id),
+        "street": region(case.street_id),
+        "district": region(case.district_id),
+        "source": case.source,
+        "department": _department_ref(case.department),
+        "handling_unit": _department_ref(case.handling_unit),
+        "current_stage": case.current_stage or None,
+        "due_at": case.due_at,
+        "is_overdue": case.is_overdue,
+        "is_urged": case.is_urged,
+        "is_self_handled": case.is_self_handled,
+        "reported_at": case.reported_at,
+        "closed_at": case.closed_at,
+    }
+
+
+def _class_ref(case: Case) -> dict[str, Any]:
+    c = case.catalog_class
+    return {"ref": f"{c.kind}:{c.code}", "code": c.code, "kind": c.kind, "name": c.display_name, "name_en": c.name_en}
+
+
+def _department_ref(department: Department | None) -> dict | None:
+    if department is None:
+        return None
+    return {"code": department.code, "name": department.name}
+
+
+def case_detail(case: Case, *, user: Any) -> dict[str, Any]:
+    """Everything the detail page shows: the summary, clocks, photos, requests, links and allowed actions."""
+    detail = case_summary(case)
+    detail.update({
+        "component": case.component.ident if case.component_id else None,
+        "reporter": {"name": case.reporter_name, "contact": case.reporter_contact,
+                     "user": case.reporter.get_username() if case.reporter_id else None},
+        "proposed_department": _department_ref(case.proposed_department),
+        "proposal_reason": case.proposal_reason,
+        "dispatch_overridden": case.dispatch_overridden,
+        "result": case.result,
+        "void_reason": case.void_reason or None,
+        "counters": {"rework": case.rework_count, "extension": case.extension_count, "return": case.return_count},
+        "updated_at": case.updated_at,
+        "clocks": _clocks(case),
+        "photos": _photos(case),
+        "requests": _requests(case),
+        "master": case.master.number if case.master_id else None,
+        "merged_duplicates": list(case.duplicates.order_by("id").values_list("number", flat=True)),
+        "recurrence_of": case.recurrence_of.number if case.recurrence_of_id else None,
+        "recurrences": list(case.recurrences.order_by("id").values_list("number", flat=True)),
+        "allowed_actions": allowed_actions_for(case=case, user=user),
+    })
+    return detail
+
+
+def _clocks(case: Case) -> list[dict[str, Any]]:
+    return [
+        {"stage": c.stage, "stage_label": str(c.get_stage_display()), "round": c.round, "started_at": c.started_at,
+         "deadline": c.deadline, "minutes_allowed": c.minutes_allowed, "extended_minutes": c.extended_minutes,
+         "basis": c.basis, "paused": c.paused_at is not None, "done_at": c.done_at, "on_time": c.on_time}
+        for c in case.clocks.order_by("started_at", "id")
+    ]
+
+
+def _photos(case: Case) -> list[dict[str, Any]]:
+    return [photo_row(p) for p in case.photos.order_by("uploaded_at", "id")]
+
+
+def photo_row(photo: Any) -> dict[str, Any]:
+    """A photo with the URLs of the image and its thumbnail."""
+    return {"id": photo.pk, "phase": photo.phase, "url": photo.image.url,
+            "thumbnail_url": photo.thumbnail.url if photo.thumbnail else None, "content_type": photo.content_type,
+            "size": photo.size, "uploaded_at": photo.uploaded_at}
+
+
+def _requests(case: Case) -> list[dict[str, Any]]:
+    return [case_request_row(r) for r in case.requests.select_related("requested_by", "decided_by").order_by("id")]
+
+
+def case_request_row(request: Any) -> dict[str, Any]:
+    return {
+        "id": request.pk, "kind": request.kind, "state": request.state, "reason": request.reason,
+        "extra_minutes": request.extra_minutes, "void_reason": request.void_reason or None,
+        "requested_by": str(request.requested_by) if request.requested_by_id else None,
+        "requested_at": request.requested_at,
+        "decided_by": str(request.decided_by) if request.decided_by_id else None,
+        "decided_at": request.decided_at, "decision_note": request.decision_note,
+    }
+
+
+def allowed_actions_for(*, case: Case, user: Any) -> list[str]:
+    """The workflow actions `user` may take on `case` now (empty until the workflow module provides them)."""
+    try:
+        from cityops.cases.workflow import allowed_actions
+    except ImportError:
+        return []
+    return list(allowed_actions(case=case, user=user))
+
+
+def case_request_get_for_user(*, user: Any, request_id: int) -> Any:
+    """An approval request on a case `user` may see; NotFound otherwise."""
+    from cityops.cases.models import CaseRequest
+
+    found = CaseRequest.objects.select_related("case").filter(pk=request_id, case__in=Case.objects.filter(
+        case_scope_q(user))).first()
+    if found is None:
+        raise NotFound(_("Request %(id)s not found.") % {"id": request_id})
+    return found
