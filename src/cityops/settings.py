@@ -168,5 +168,7 @@ CITYOPS_GEO_OVERLAP_TOLERANCE = env.float("CITYOPS_GEO_OVERLAP_TOLERANCE", 0.01)
 CITYOPS_GEO_CONTAINMENT_TOLERANCE = env.float("CITYOPS_GEO_CONTAINMENT_TOLERANCE", 0.02)
 # Largest photo upload accepted (bytes); larger ones are refused with 413.
 CITYOPS_MAX_PHOTO_BYTES = env.int("CITYOPS_MAX_PHOTO_BYTES", 10 * 1024 * 1024)
+# Share of a stage's allowed time after which the worker raises the deadline warning (0 < share < 1).
+CITYOPS_SLA_WARNING_SHARE = env.float("CITYOPS_SLA_WARNING_SHARE", 0.8)
 # Map tiles for the console's Leaflet maps ("https://…/{z}/{x}/{y}.png"); empty = no basemap, which works offline.
 CITYOPS_TILE_URL = env.str("CITYOPS_TILE_URL", "")

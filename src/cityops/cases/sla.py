@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from cityops.cases.models import Case, CaseStageClock, CaseState
 from cityops.catalog.models import Stage, TimeBasis
@@ -51,7 +52,10 @@ def minutes_between(a: datetime, b: datetime, basis: str) -> int:
 
 def warning_share() -> float:
     """The share of a stage's allowed time after which the deadline warning is raised (0 < share < 1)."""
-    return float(getattr(settings, "CITYOPS_SLA_WARNING_SHARE", 0.8))
+    share = float(getattr(settings, "CITYOPS_SLA_WARNING_SHARE", 0.8))
+    if not 0 < share < 1:
+        raise ImproperlyConfigured(f"CITYOPS_SLA_WARNING_SHARE must lie between 0 and 1 (exclusive), got {share}.")
+    return share
 
 
 def start_stage(case: Case, stage: str, at: datetime) -> CaseStageClock | None:
