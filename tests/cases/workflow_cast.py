@@ -24,6 +24,12 @@ def local(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
 
 
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    """The cast's passwords are hashed on creation; Argon2 would dominate the run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def garbage(db):
     """Matter 06010 暴露垃圾 (exposed garbage), from the national catalogue loaded by migration."""
