@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from cityops.assets.api import router as assets_router
+from cityops.cases.api import router as cases_router
 from cityops.catalog.api import router as catalog_router
 from cityops.core.api_auth import API_AUTH
 from cityops.core.errors import DomainError
@@ -24,6 +27,7 @@ api.add_router("/geo", geo_router, tags=["geo"])
 api.add_router("/catalog", catalog_router, tags=["catalog"])
 api.add_router("/assets", assets_router, tags=["assets"])
 api.add_router("/org", org_router, tags=["org"])
+api.add_router("/cases", cases_router, tags=["cases"])
 
 
 @api.exception_handler(DomainError)
@@ -35,7 +39,7 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
         {
-            "field": ".".join(str(part) for part in err.get("loc", [])[1:]) or None,
+            "field": _error_field(err.get("loc", [])),
             "message": err.get("msg", ""),
             "type": err.get("type", ""),
         }
@@ -44,6 +48,14 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
     fields = ", ".join(e["field"] for e in errors if e["field"])
     body = {"code": "invalid", "detail": f"Invalid input: {fields}" if fields else "Invalid input.", "errors": errors}
     return api.create_response(request, body, status=422)
+
+
+def _error_field(loc: Any) -> str | None:
+    parts = [str(part) for part in loc[1:]]
+    # A JSON body arrives as one parameter (e.g. "payload"): its name means nothing to the client.
+    if loc and loc[0] == "body" and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts) or None
 
 
 @api.exception_handler(AuthenticationError)

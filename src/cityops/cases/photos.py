@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from cityops.cases.models import OPEN_STATES, Case, CaseEvent, CasePhoto, PhotoPhase
 from cityops.cases.scope import ensure_case_visible
+from cityops.cases.workflow import handler_responsible
 from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict, Forbidden, InvalidInput
 from cityops.core.permissions import is_platform_admin, require_token_scope
@@ -70,14 +71,7 @@ def may_add_photo(*, case: Case, user: Any, phase: str) -> bool:
         return True
     if phase in (PhotoPhase.BEFORE, PhotoPhase.CHECK) and user.has_role("inspector"):
         return True
-    return phase == PhotoPhase.AFTER and user.has_role("handler") and _handles(case, user)
-
-
-def _handles(case: Case, user: Any) -> bool:
-    paths = [d.path for d in (case.department, case.handling_unit) if d is not None]
-    mine = [d.path for d in (getattr(user, "department", None), getattr(user, "scope_department", None)) if d]
-    # A handler of the responsible department or of any unit inside it (or the sub-unit it passed the case to).
-    return any(path.startswith(own) for path in paths for own in mine)
+    return phase == PhotoPhase.AFTER and user.has_role("handler") and handler_responsible(user, case)
 
 
 def _lock(case: Case, version: int | None) -> Case:
@@ -92,17 +86,10 @@ def _lock(case: Case, version: int | None) -> Case:
 
 
 def _stale(case: Case, version: int) -> Conflict:
-    try:
-        from cityops.cases.services import StaleVersion
-    except ImportError:  # the workflow services define it; until then an equivalent Conflict
-        StaleVersion = None  # noqa: N806
-    message = _("The case has changed (version %(current)d, you sent %(sent)d); reload it.") % {
-        "current": case.version, "sent": version}
-    if StaleVersion is not None:
-        return StaleVersion(message, field="version")
-    error = Conflict(message, field="version")
-    error.code = "stale_version"
-    return error
+    from cityops.cases.services import StaleVersion  # services import this module's neighbours, not this one
+
+    return StaleVersion(_("Case %(number)s has changed (version %(now)s, you saw %(seen)s); reload it and try again.")
+                        % {"number": case.number, "now": case.version, "seen": version}, field="version")
 
 
 def _store(case: Case, actor: Any, upload: Any, phase: str, image_format: str, stored: list) -> CasePhoto:

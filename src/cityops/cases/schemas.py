@@ -242,3 +242,4 @@ class ErrorOut(Schema):
     code: str
     detail: str
     field: str | None = None
+    errors: list[dict[str, Any]] | None = Field(None, description="Every refused field, when there are several.")

@@ -388,6 +388,19 @@ def allowed_actions_for(*, case: Case, user: Any) -> list[str]:
     return list(allowed_actions(case=case, user=user))
 
 
+def case_duplicates_for_user(*, user: Any, case: Case, found: Sequence[Case] | None = None) -> list[Case]:
+    """Open cases of the same class near `case` (`found`, or searched again as of its report), in `user`'s scope."""
+    if found is None:
+        from cityops.cases.duplicates import find_duplicates
+
+        found = find_duplicates(catalog_class=case.catalog_class, lon=case.lon, lat=case.lat, at=case.reported_at,
+                                exclude_id=case.pk)
+    if not found:
+        return []
+    visible = set(Case.objects.filter(case_scope_q(user), pk__in=[c.pk for c in found]).values_list("pk", flat=True))
+    return [c for c in found if c.pk in visible]
+
+
 def case_request_get_for_user(*, user: Any, request_id: int) -> Any:
     """An approval request on a case `user` may see; NotFound otherwise."""
     from cityops.cases.models import CaseRequest
