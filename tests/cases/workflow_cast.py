@@ -61,22 +61,22 @@ def report(cast, *, actor="inspector", point=EAST_POINT, at=None, **kwargs) -> C
 
 def drive(case: Case, cast, state: str, *, at=None) -> Case:
     """Push `case` (reported) through the services until it reaches `state`."""
-    path = {
-        CaseState.VERIFYING: lambda c: s.case_send_to_verify(case=c, actor=cast["acceptor"], version=c.version, at=at),
-        CaseState.ACCEPTED: lambda c: s.case_accept(case=c, actor=cast["acceptor"], version=c.version, at=at),
-        CaseState.REGISTERED: lambda c: s.case_register(case=c, actor=cast["shift_leader"], version=c.version, at=at),
-        CaseState.DISPATCHED: lambda c: s.case_dispatch(case=c, actor=cast["dispatcher"], version=c.version, at=at),
-        CaseState.HANDLED: lambda c: s.case_handle(case=c, actor=cast["handler"], version=c.version, result="清运完毕",
+    a = cast
+    step = {  # the service that takes a case one step forward from each state
+        CaseState.REPORTED: lambda c: s.case_accept(case=c, actor=a["acceptor"], version=c.version, at=at),
+        CaseState.VERIFYING: lambda c: s.case_verify(case=c, actor=a["inspector"], version=c.version, confirmed=True,
+                                                     at=at),
+        CaseState.ACCEPTED: lambda c: s.case_register(case=c, actor=a["shift_leader"], version=c.version, at=at),
+        CaseState.REGISTERED: lambda c: s.case_dispatch(case=c, actor=a["dispatcher"], version=c.version, at=at),
+        CaseState.DISPATCHED: lambda c: s.case_handle(case=c, actor=a["handler"], version=c.version, result="清运完毕",
+                                                      at=at),
+        CaseState.HANDLED: lambda c: s.case_send_to_check(case=c, actor=a["acceptor"], version=c.version, at=at),
+        CaseState.CHECKING: lambda c: s.case_check(case=c, actor=a["inspector"], version=c.version, passed=True,
                                                    at=at),
-        CaseState.CHECKING: lambda c: s.case_send_to_check(case=c, actor=cast["acceptor"], version=c.version, at=at),
-        CaseState.CHECKED: lambda c: s.case_check(case=c, actor=cast["inspector"], version=c.version, passed=True,
-                                                  at=at),
-        CaseState.CLOSED: lambda c: s.case_close(case=c, actor=cast["shift_leader"], version=c.version, at=at),
+        CaseState.CHECKED: lambda c: s.case_close(case=c, actor=a["shift_leader"], version=c.version, at=at),
     }
-    order = [CaseState.ACCEPTED, CaseState.REGISTERED, CaseState.DISPATCHED, CaseState.HANDLED, CaseState.CHECKING,
-             CaseState.CHECKED, CaseState.CLOSED]
     if state == CaseState.VERIFYING:
-        return path[state](case)
+        return s.case_send_to_verify(case=case, actor=a["acceptor"], version=case.version, at=at)
     if state == CaseState.VOIDED:
         request = s.case_request_create(case=case, actor=cast["acceptor"], version=case.version, kind=RequestKind.VOID,
                                         reason="无效上报", void_reason=VoidReason.INVALID, at=at)
@@ -88,8 +88,6 @@ def drive(case: Case, cast, state: str, *, at=None) -> Case:
                                         kind=RequestKind.SUSPENSION, reason="需要大修", at=at)
         s.case_request_decide(request=request, actor=cast["shift_leader"], approve=True, at=at)
         return Case.objects.get(pk=case.pk)
-    for step in order:
-        if case.state == state:
-            break
-        case = path[step](case)
+    while case.state != state:
+        case = step[case.state](case)
     return case
