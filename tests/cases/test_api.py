@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from cityops.cases import services
@@ -10,6 +12,7 @@ from tests.cases.api_support import EAST, GARBAGE, OUTSIDE, WEST
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/cases"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def report_body(**overrides) -> dict:
@@ -152,11 +155,18 @@ class TestList:
 
         assert numbers(state=["reported", "accepted"]) == sorted([a.number, b.number])
         assert numbers(state="accepted") == [b.number]
+        other_class = services.case_report(actor=cast["inspector"], source="inspector", catalog_class="matter:06011",
+                                           description="其他", lon=EAST[0], lat=EAST[1]).case
         assert numbers(**{"class": "06010"}) == sorted([a.number, b.number])
+        assert numbers(**{"class": "matter:06011"}) == [other_class.number]
+        today = other_class.reported_at.astimezone(SHANGHAI).date().isoformat()
+        assert len(numbers(**{"from": today, "to": today})) == 3
+        assert numbers(**{"to": "2000-01-01"}) == []
         assert numbers(region="510105") == [b.number]
         assert numbers(text="井盖") == [a.number]
         assert numbers(text=b.number) == [b.number]
-        assert numbers(source="inspector", overdue="false", urged="false") == sorted([a.number, b.number])
+        assert numbers(source="inspector", overdue="false", urged="false") == sorted(
+            [a.number, b.number, other_class.number])
 
     def test_pages_through_every_case_once_with_next_cursor(self, as_user, cast):
         made = {reported(cast, description=f"垃圾 {i}").number for i in range(7)}

@@ -287,8 +287,7 @@ def case_request_decide(request: HttpRequest, request_id: int, payload: DecideIn
     pending = selectors.case_request_get_for_user(user=request.auth, request_id=request_id)
     decided = services.case_request_decide(request=pending, actor=request.auth, approve=payload.approve,
                                            note=payload.note)
-    case = Case.objects.get(pk=decided.case_id)
-    return {"request": selectors.case_request_row(decided), "case": _detail(request, case)}
+    return {"request": selectors.case_request_row(decided), "case": _detail(request, decided.case)}
 
 
 @router.post("/{number}/resume", response=ACTION_RESPONSES, summary="Resume a suspended case")
