@@ -179,7 +179,8 @@ class TestList:
         assert len(seen) == len(set(seen)) == 7 and set(seen) == made
 
     @pytest.mark.parametrize("params", [{"limit": 201}, {"limit": 0}, {"state": "lost"}, {"cursor": "%%%"},
-                                        {"from": "last week"}, {"order": "random"}, {"region": "999999"}])
+                                        {"from": "last week"}, {"order": "random"}, {"region": "999999"},
+                                        {"class": "matter:99999"}])
     def test_bad_query_parameters_are_422(self, as_user, params):
         response = as_user("inspector").get(URL, params)
         assert response.status_code == 422, response.content

@@ -83,6 +83,10 @@ class TestFilters:
         make_case(city, catalog_class="matter:06011")
         assert listed(cast["admin"], catalog_class="matter:06010") == [garbage.number]
         assert listed(cast["admin"], catalog_class="06010") == [garbage.number]
+        for ref in ("matter:99999", "06"):
+            with pytest.raises(InvalidInput) as err:
+                listed(cast["admin"], catalog_class=ref)
+            assert err.value.field == "class"
 
     def test_region_of_any_level_means_its_subtree(self, cast, city, east_case, west_case):
         other_grid = make_case(city, lon=EAST_2[0], lat=EAST_2[1])
@@ -140,6 +144,7 @@ class TestFilters:
         assert listed(cast["admin"], text=east_case.number) == [east_case.number]
         assert listed(cast["admin"], text=east_case.number[:-1]) == []  # a number never matches by prefix
         assert listed(cast["admin"], text="井盖") == [east_case.number]
+        assert listed(cast["admin"], text="2026") == []  # a few digits are words, not a number
         assert sorted(listed(cast["admin"], text="垃圾")) == sorted([east_case.number, west_case.number])
 
 

@@ -23,6 +23,7 @@ from cityops.geo.models import Region
 from cityops.org.models import Department
 
 MAX_LIMIT = 200
+CASE_NUMBER_DIGITS = 13  # YYYYMMDD + a 5-digit day sequence
 DEFAULT_LIMIT = 50
 
 
@@ -84,7 +85,7 @@ def _filter_q(filters: CaseFilters) -> Q:
     if filters.states:
         q &= Q(state__in=_states(filters.states))
     if filters.catalog_class:
-        q &= Q(catalog_class=catalog_class_from_ref(filters.catalog_class, field="class"))
+        q &= Q(catalog_class=_catalog_class(filters.catalog_class))
     if filters.region:
         q &= Q(region_path__startswith=_region(filters.region).path)
     if filters.department:
@@ -124,6 +125,13 @@ def _choice(value: str, choices: Any, name: str) -> str:
     return value
 
 
+def _catalog_class(ref: str) -> Any:
+    try:
+        return catalog_class_from_ref(ref, field="class")
+    except NotFound as exc:  # an unknown class in a filter is bad input, not a missing resource
+        raise InvalidInput(exc.message, field="class") from exc
+
+
 def _region(code: str) -> Region:
     region = Region.objects.filter(code=code.strip()).only("id", "path").first()
     if region is None:
@@ -139,8 +147,8 @@ def _department(code: str) -> Department:
 
 
 def _text_q(text: str) -> Q:
-    # A run of digits is a case number: an exact match on the unique index, not a scan of descriptions.
-    if text.isdigit():
+    # A case number (13+ digits): an exact match on the unique index, not a scan of descriptions.
+    if text.isdigit() and len(text) >= CASE_NUMBER_DIGITS:
         return Q(number=text)
     return Q(description__icontains=text)
 
