@@ -71,12 +71,10 @@ def make_user(username: str, *roles: str, scope_region: Region | None = None,
     return user
 
 
-_case_seq = iter(range(1, 10**9))
-
-
 def make_case(city: SmallCity, *, catalog_class=None, lon: float | None = None, lat: float | None = None,
               state: str = "reported", reported_at=None, source: str = "inspector", **fields):
-    """Insert a Case row directly (no workflow): regions from the small city's grid under the point, h3 cell set.
+    """Insert a Case row directly (no workflow, no events or clocks): regions of the grid under the point, H3 cell,
+    the next number of its day.
 
     `catalog_class` is a CatalogClass or a ref ("matter:06010", the default is exposed garbage).
     The point defaults to the middle of the first grid (东区网格1).
@@ -85,6 +83,7 @@ def make_case(city: SmallCity, *, catalog_class=None, lon: float | None = None, 
 
     from cityops.cases.duplicates import h3_cell_of
     from cityops.cases.models import Case
+    from cityops.cases.numbering import next_case_number
     from cityops.catalog.selectors import catalog_class_from_ref, default_urgency
 
     if catalog_class is None or isinstance(catalog_class, str):
@@ -99,7 +98,7 @@ def make_case(city: SmallCity, *, catalog_class=None, lon: float | None = None, 
     fields.setdefault("urgency", default_urgency())
     fields.setdefault("description", "测试案件")
     return Case.objects.create(
-        number=f"{timezone.localtime(reported_at):%Y%m%d}{next(_case_seq):05d}", kind=catalog_class.kind,
+        number=next_case_number(reported_at), kind=catalog_class.kind,
         catalog_class=catalog_class, lon=lon, lat=lat, grid=grid, community=community, street=street,
         district=street.parent, region_path=grid.path, h3_cell=h3_cell_of(lon, lat), state=state, source=source,
         reported_at=reported_at, updated_at=reported_at, **fields,
