@@ -1,4 +1,4 @@
-"""Build the whole demo in one transaction: geography, departments, users, rules, components."""
+"""Build the whole demo in one transaction: geography, departments, users, rules, components, cases."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from cityops.demo.assets import COMPONENTS_PER_GRID, create_components
+from cityops.demo.cases import create_cases
 from cityops.demo.city import CityReport, build_city
 from cityops.demo.people import PeopleReport, create_departments, create_people
 from cityops.demo.rules import create_rules
@@ -19,6 +20,7 @@ class DemoReport:
     people: PeopleReport
     rules: int
     components: int
+    cases: int = 0
 
     def summary(self) -> dict[str, int]:
         return {
@@ -28,11 +30,13 @@ class DemoReport:
             "inspectors": self.people.inspectors,
             "responsibility_rules": self.rules,
             "components": self.components,
+            "cases": self.cases,
         }
 
 
 def build_demo(
-    *, grids: int = 2500, seed: int = 0, components_per_grid: float = COMPONENTS_PER_GRID, actor: Any = "cityops demo"
+    *, grids: int = 2500, seed: int = 0, components_per_grid: float = COMPONENTS_PER_GRID, cases: int = 0,
+    actor: Any = "cityops demo",
 ) -> DemoReport:
     """Build the demo city and everything in it into an empty database, all or nothing."""
     with transaction.atomic():
@@ -43,4 +47,6 @@ def build_demo(
         components = create_components(
             plan=city.plan, departments=departments, per_grid=components_per_grid, actor=actor
         )
-    return DemoReport(city=city, people=people, rules=rules, components=components)
+        # Last: the cases are reported on the grids, by the people, routed by the rules, linked to components.
+        made = create_cases(count=cases, seed=seed, actor=actor).cases if cases else 0
+    return DemoReport(city=city, people=people, rules=rules, components=components, cases=made)

@@ -14,17 +14,20 @@ from django.utils.translation import gettext as _
 from cityops.core.errors import DomainError
 from cityops.core.management.commands.serve import default_workers, serve
 from cityops.demo.build import build_demo
+from cityops.demo.cases import default_case_count
 from cityops.demo.people import Login, demo_logins
 from cityops.geo.models import Region
 
 
 class Command(BaseCommand):
-    help = "Build a demo city (regions, grids, departments, users, components) and serve it."
+    help = "Build a demo city (regions, grids, departments, users, components, cases) and serve it."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--db", help="SQLite file to use (created if missing); needs the `cityops` launcher.")
         parser.add_argument("--grids", type=int, default=2500, help="About how many unit grids (default 2500).")
         parser.add_argument("--seed", type=int, default=0, help="Seed of the generator (same seed, same city).")
+        parser.add_argument("--cases", type=int, default=None,
+                            help="Historical cases to create (default: 1000 for 2500 grids, fewer in a smaller city).")
         parser.add_argument("--reset", action="store_true", help="Delete the --db file first and build afresh.")
         parser.add_argument("--no-serve", action="store_true", help="Build and print the logins, then exit.")
         parser.add_argument("--host", default="127.0.0.1")
@@ -38,7 +41,8 @@ class Command(BaseCommand):
         if db_file is not None:
             db_file.parent.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
-        self._build(grids=options["grids"], seed=options["seed"])
+        cases = options["cases"] if options["cases"] is not None else default_case_count(options["grids"])
+        self._build(grids=options["grids"], seed=options["seed"], cases=cases)
         self._print_logins(demo_logins())
         if options["no_serve"]:
             return
@@ -67,13 +71,13 @@ class Command(BaseCommand):
             path.unlink(missing_ok=True)
         self.stdout.write(_("Deleted %(path)s.") % {"path": db_file})
 
-    def _build(self, *, grids: int, seed: int) -> None:
+    def _build(self, *, grids: int, seed: int, cases: int) -> None:
         if Region.objects.exists():
             self.stdout.write(_("The database already holds regions: keeping them (--reset rebuilds the demo)."))
             return
         self.stdout.write(_("Building the demo city (%(grids)d grids, seed %(seed)d)…") % {"grids": grids, "seed": seed})
         try:
-            report = build_demo(grids=grids, seed=seed)
+            report = build_demo(grids=grids, seed=seed, cases=cases)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         counts = ", ".join(f"{name} {n}" for name, n in report.summary().items())
