@@ -414,3 +414,22 @@ def test_the_packaged_static_files_exist():
     for path in ["django_htmx/htmx-2.min.js", "leaflet/leaflet.js", "leaflet/leaflet.css", "cityops/console.js",
                  "cityops/console.css"]:
         assert finders.find(path), path
+
+
+def test_the_console_speaks_chinese_when_asked(loop, as_user):
+    case = loop()
+    client = as_user("acceptor")
+    queue = client.get(QUEUE, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "我的待办" in queue and "剩余" in queue
+    detail = client.get(detail_url(case), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "我的操作" in detail and "受理" in detail
+
+
+def test_an_overdue_deadline_reads_as_overdue(loop, as_user):
+    from datetime import timedelta
+
+    case = loop()
+    Case.objects.filter(pk=case.pk).update(due_at=case.reported_at - timedelta(days=3), is_overdue=True)
+    page = numbers_in(as_user("acceptor").get(QUEUE))
+    row = page[page.index(case.number):]
+    assert "overdue" in row[: row.index("</tr>")].lower()

@@ -47,9 +47,12 @@ def remaining(case: Any) -> dict[str, Any]:
     minutes = remaining_minutes(case)
     if minutes is None:
         return {"text": "—", "late": False}
-    late = minutes < 0 or case.is_overdue
-    text = _("%(time)s overdue") % {"time": format_minutes(-minutes)} if minutes < 0 else _(
-        "%(time)s left") % {"time": format_minutes(minutes)}
+    if minutes < 0 or case.due_at <= timezone.now():
+        # Past the deadline; outside office hours the working-time overrun can still be zero.
+        text = _("%(time)s overdue") % {"time": format_minutes(-minutes)} if minutes < 0 else _("Overdue")
+        return {"text": text, "late": True}
+    text = _("%(time)s left") % {"time": format_minutes(minutes)}
+    late = bool(case.is_overdue)
     return {"text": text, "late": late}
 
 

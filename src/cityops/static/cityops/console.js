@@ -14,16 +14,18 @@
       onEachFeature: function (feature, layer) {
         if (feature.properties && feature.properties.name) layer.bindTooltip(feature.properties.name);
       },
-    }).addTo(map);
+    });
+    // The view must be set before any vector layer joins the map (Leaflet measures the map when adding).
+    var bounds = regions.getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12] });
+    else map.setView(data.point ? [data.point[1], data.point[0]] : [30.66, 104.06], 15);
+    regions.addTo(map);
     var marker = null;
     function place(lon, lat) {
       if (marker) marker.setLatLng([lat, lon]);
       else marker = L.circleMarker([lat, lon], { radius: 8, color: "#c62828", fillOpacity: 0.8 }).addTo(map);
     }
     if (data.point) place(data.point[0], data.point[1]);
-    var bounds = regions.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12] });
-    else map.setView(data.point ? [data.point[1], data.point[0]] : [30.66, 104.06], 15);
     if (el.dataset.pick) pickInto(map, el.dataset.pick.split(","), place);
   }
 
