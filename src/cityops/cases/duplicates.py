@@ -77,7 +77,7 @@ def find_duplicates(
         reported_at__gt=at - duplicate_window(catalog_class),
         reported_at__lte=at,
         state__in=OPEN_STATES,
-    )
+    ).order_by()  # sorted by distance below: no ORDER BY for the database
     if exclude_id is not None:
         candidates = candidates.exclude(pk=exclude_id)
     found = []
