@@ -248,3 +248,17 @@ class TestTimelineAndDetail:
         assert detail["district"]["code"] == "510104" and detail["grid"]["code"] == "510104001001001"
         assert detail["catalog_class"]["ref"] == "matter:06010"
         assert isinstance(detail["allowed_actions"], list)
+
+
+def test_every_event_action_the_code_writes_has_a_label():
+    """Timelines show labels, not keys: every `case.*` action written anywhere in the cases code has one."""
+    import pathlib
+    import re
+
+    from cityops.cases.events import EVENT_LABELS
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "src" / "cityops"
+    written = set()
+    for path in list((root / "cases").rglob("*.py")) + list((root / "demo").rglob("*.py")):
+        written |= set(re.findall(r'"(case\.[a-z_]+)"', path.read_text(encoding="utf-8")))
+    assert written - set(EVENT_LABELS) == set()

@@ -223,6 +223,7 @@ class TimelineEventOut(Schema):
     id: int
     at: dt.datetime
     action: str
+    action_label: str
     actor: str
     actor_id: int | None
     from_state: str | None

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from cityops.cases.events import event_label
 from cityops.cases.models import Case, CaseEvent, CaseState, Source
 from cityops.cases.scope import case_scope_q, ensure_case_visible
 from cityops.catalog.selectors import catalog_class_from_ref
@@ -257,6 +258,7 @@ def _event_row(event: CaseEvent, labels: dict[str, Any]) -> dict[str, Any]:
         "id": event.pk,
         "at": event.at,
         "action": event.action,
+        "action_label": event_label(event.action),
         "actor": event.actor_label or (str(event.actor) if event.actor_id else "system"),
         "actor_id": event.actor_id,
         "from_state": event.from_state or None,

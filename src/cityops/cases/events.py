@@ -1,0 +1,45 @@
+"""Human labels of the case event actions (`CaseEvent.action`), for timelines."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+EVENT_LABELS = {
+    "case.reported": _("Reported (上报)"),
+    "case.self_handled": _("Self-handled (自处理)"),
+    "case.sent_to_verify": _("Sent for verification (派发核实)"),
+    "case.verified": _("Verified (核实)"),
+    "case.verification_refuted": _("Not confirmed on site (核实不属实)"),
+    "case.accepted": _("Accepted (受理)"),
+    "case.registered": _("Registered (立案)"),
+    "case.dispatched": _("Dispatched (派遣)"),
+    "case.passed_down": _("Passed to a sub-unit (下派)"),
+    "case.handled": _("Handled (处置反馈)"),
+    "case.sent_to_check": _("Sent for check (派发核查)"),
+    "case.checked": _("Check passed (核查通过)"),
+    "case.rework": _("Check failed, rework (返工)"),
+    "case.closed": _("Closed (结案)"),
+    "case.voided": _("Voided (作废)"),
+    "case.urged": _("Urged (督办)"),
+    "case.merged": _("Merged as duplicate (合并)"),
+    "case.duplicate_merged": _("Duplicate merged in (合并重复案件)"),
+    "case.extension_requested": _("Extension requested (申请延期)"),
+    "case.extended": _("Extended (延期)"),
+    "case.return_requested": _("Return requested (申请回退)"),
+    "case.returned": _("Returned (回退)"),
+    "case.suspension_requested": _("Suspension requested (申请挂账)"),
+    "case.suspended": _("Suspended (挂账)"),
+    "case.resumed": _("Resumed (恢复)"),
+    "case.void_requested": _("Void requested (申请作废)"),
+    "case.request_rejected": _("Request rejected (申请驳回)"),
+    "case.request_cancelled": _("Request cancelled (申请撤销)"),
+    "case.photo_added": _("Photo added (上传照片)"),
+    "case.overdue": _("Overdue (超期)"),
+    "case.deadline_warning": _("Deadline warning (临期预警)"),
+}
+
+
+def event_label(action: str) -> str:
+    """The label of an event action; unknown actions show as they are."""
+    label = EVENT_LABELS.get(action)
+    return str(label) if label is not None else action
