@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "cityops.catalog",
     "cityops.assets",
     "cityops.cases",
+    "cityops.notify",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cityops.notify.context_processors.unread_notifications",
             ],
         },
     },

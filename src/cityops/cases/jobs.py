@@ -1,7 +1,7 @@
 """The SLA clock's periodic work for `cityops worker`: overdue marks and deadline warnings.
 
-Both are recorded as case events (`case.overdue`, `case.deadline_warning`); notifying the people concerned
-(handlers, the department, the centre) is the notification outbox's job, which will deliver from these events.
+Both are recorded as case events (`case.overdue`, `case.deadline_warning`), and the people who act on the case in
+its current state are notified once the batch commits (`cityops.notify.hooks.sla_event_notify`).
 Flags set by the clock do not bump the case version: they are not a change an actor could conflict with, and a
 user's pending action must not be refused with 409 because a deadline passed while they looked at the case.
 """
@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from cityops.cases.models import OPEN_STATES, Case, CaseEvent, CaseState
 from cityops.core.jobs import periodic
+from cityops.notify.hooks import sla_event_notify
 
 # A suspended (挂账) case's clock is stopped: it is neither warned nor overdue while it waits.
 RUNNING_STATES = sorted(OPEN_STATES - {CaseState.SUSPENDED})
@@ -73,4 +74,5 @@ def _flag_batch(candidates, *, flag: str, action: str, now: datetime) -> int:
                       to_state=state, data={"stage": stage, "due_at": due_at.isoformat() if due_at else None})
             for case_id, state, stage, due_at in claimed
         ])
+        sla_event_notify(case_ids=[row[0] for row in claimed], action=action)  # after this batch commits
         return len(claimed)

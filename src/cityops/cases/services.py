@@ -43,6 +43,8 @@ from cityops.catalog.models import CatalogClass, Urgency
 from cityops.catalog.selectors import catalog_class_from_ref, default_urgency
 from cityops.core.errors import Conflict, InvalidInput, NotFound
 from cityops.core.permissions import ensure_path_visible, is_platform_admin, require_role
+from cityops.notify.hooks import case_event_notify
+from cityops.notify.models import NotificationKind
 from cityops.org.models import Department, Role
 
 MAX_DESCRIPTION = 2000
@@ -298,7 +300,9 @@ def _cancel_moot_requests(case: Case, *, actor: Any, at: datetime) -> None:
 def case_send_to_verify(*, case: Case, actor: Any, version: int | None, note: str = "",
                         at: datetime | None = None) -> Case:
     """Send a report to the grid's inspector for verification (核实)."""
-    return _step(case, "send_to_verify", actor=actor, version=version, note=note, at=at)
+    case = _step(case, "send_to_verify", actor=actor, version=version, note=note, at=at)
+    case_event_notify(case=case, kind=NotificationKind.NEW_TASK, actor=actor, at=at)
+    return case
 
 
 def case_verify(*, case: Case, actor: Any, version: int | None, confirmed: bool, note: str = "",
@@ -328,6 +332,7 @@ def case_register(*, case: Case, actor: Any, version: int | None, note: str = ""
             locked.department, locked.handling_unit = target, None
             data = {"department": target.code, "auto": True, "reason": locked.proposal_reason}
             transition(locked, "dispatch", actor="auto-dispatch", data=data, at=at, public=True)
+            case_event_notify(case=locked, kind=NotificationKind.NEW_TASK, actor=actor, at=at)
     return locked
 
 
@@ -348,7 +353,9 @@ def case_dispatch(*, case: Case, actor: Any, version: int | None, department: De
         return {"department": target.code, "overridden": locked.dispatch_overridden,
                 "proposed": locked.proposed_department.code if locked.proposed_department else None}
 
-    return _step(case, "dispatch", actor=actor, version=version, note=note, at=at, change=change, public=True)
+    case = _step(case, "dispatch", actor=actor, version=version, note=note, at=at, change=change, public=True)
+    case_event_notify(case=case, kind=NotificationKind.NEW_TASK, actor=actor, at=at)
+    return case
 
 
 def _resolve_department(value: Department | str, *, field_name: str) -> Department:
@@ -401,7 +408,9 @@ def _required_text(value: str, name: str, limit: int) -> str:
 def case_send_to_check(*, case: Case, actor: Any, version: int | None, note: str = "",
                        at: datetime | None = None) -> Case:
     """Send a handled case to an inspector for the on-site check (核查)."""
-    return _step(case, "send_to_check", actor=actor, version=version, note=note, at=at)
+    case = _step(case, "send_to_check", actor=actor, version=version, note=note, at=at)
+    case_event_notify(case=case, kind=NotificationKind.NEW_TASK, actor=actor, at=at)
+    return case
 
 
 def case_check(*, case: Case, actor: Any, version: int | None, passed: bool, note: str = "",
@@ -433,7 +442,9 @@ def case_urge(*, case: Case, actor: Any, version: int | None, note: str = "", at
     def change(locked: Case) -> None:
         locked.is_urged = True
 
-    return _step(case, "urge", actor=actor, version=version, note=note, at=at, change=change)
+    case = _step(case, "urge", actor=actor, version=version, note=note, at=at, change=change)
+    case_event_notify(case=case, kind=NotificationKind.URGED, actor=actor, at=at)
+    return case
 
 
 def case_merge(*, case: Case, master: Case, actor: Any, version: int | None, note: str = "",
@@ -454,7 +465,9 @@ def case_merge(*, case: Case, master: Case, actor: Any, version: int | None, not
                      data={"duplicate": locked.number}, at=when)
         return {"master": master.number}
 
-    return _step(case, "merge", actor=actor, version=version, note=note, at=when, change=change, public=True)
+    case = _step(case, "merge", actor=actor, version=version, note=note, at=when, change=change, public=True)
+    case_event_notify(case=case, kind=NotificationKind.MERGED, actor=actor, at=when)
+    return case
 
 
 def case_resume(*, case: Case, actor: Any, version: int | None, note: str = "", at: datetime | None = None) -> Case:
@@ -486,6 +499,7 @@ def case_request_create(*, case: Case, actor: Any, version: int | None, kind: st
                                   void_reason=void_reason, actor=actor, at=at)
         data = {"request": request.pk, "kind": kind, "extra_minutes": extra_minutes, "void_reason": void_reason}
         transition(locked, ask, actor=actor, note=text, data=data, at=at)
+        case_event_notify(case=locked, kind=NotificationKind.REQUEST_PENDING, actor=actor, request=request, at=at)
     return request
 
 
@@ -541,6 +555,7 @@ def case_request_decide(*, request: CaseRequest, actor: Any, approve: bool, note
             _apply_request(locked, request, apply, actor=actor, note=note, at=at)
         else:
             _record_rejection(locked, request, actor=actor, note=note, at=at)
+        case_event_notify(case=locked, kind=NotificationKind.REQUEST_DECIDED, actor=actor, request=request, at=at)
     return request
 
 
