@@ -191,7 +191,8 @@ def test_the_detail_page_renders_for_every_role_in_scope(loop, as_user, role):
     body = numbers_in(as_user(role).get(detail_url(case)))
     assert case.number in body
     assert "case-map-data" in body and "510104001001001" in body  # the grid polygon for the map
-    assert "case.dispatched" in body  # the timeline
+    assert "Dispatched (派遣)" in body  # the timeline shows the event label, not its key
+    assert "case.dispatched" not in body
 
 
 def test_the_handler_sees_the_dispatched_case_of_its_department(loop, as_user):
