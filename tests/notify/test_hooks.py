@@ -177,3 +177,11 @@ def test_a_case_in_the_other_district_reaches_that_districts_people(people, comm
                               reason="无效", void_reason=VoidReason.INVALID)
     assert told(K.REQUEST_PENDING) == ["city_shift_leader", "west_shift_leader"]
 
+
+
+def test_notifications_are_worded_in_the_platforms_language_whoever_acted(people, committed, settings):
+    settings.LANGUAGE_CODE = "zh-hans"  # the product default (the suite itself runs in English)
+    case = drive(report(people), people, CaseState.REGISTERED)
+    with committed():
+        case = s.case_dispatch(case=case, actor=people["dispatcher"], version=case.version)
+    assert Notification.objects.get().title.startswith(f"新任务：案件 {case.number}")
