@@ -82,7 +82,11 @@ TEMPLATES = [
     },
 ]
 
-DATABASE_URL = env.str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'cityops.sqlite3'}")
+DATABASE_URL = env.str("DATABASE_URL", "")
+if not DATABASE_URL:
+    # The embedded default: a SQLite file under VAR_DIR, whose folder a fresh checkout does not have yet.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASE_URL = f"sqlite:///{VAR_DIR / 'cityops.sqlite3'}"
 if not DATABASE_URL.startswith(("sqlite://", "postgres://", "postgresql://")):
     raise ImproperlyConfigured(f"DATABASE_URL must be sqlite:///PATH or postgresql://…, got {DATABASE_URL!r}")
 DATABASES = {"default": env.dj_db_url("DATABASE_URL", DATABASE_URL, conn_max_age=60)}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cityops.testing.gridcity import build_grid_city
 from cityops.geo.locate import invalidate_index
 from cityops.geo.models import Level, Region
+from cityops.testing.gridcity import build_grid_city
 
 
 @pytest.fixture(autouse=True)

@@ -11,9 +11,9 @@ from django.db.models import F
 
 from cityops.core.errors import InvalidInput
 from cityops.geo import locate as locate_module
-from cityops.testing.gridcity import ORIGIN_LAT, ORIGIN_LON, cell_bounds
 from cityops.geo.locate import Location, locate, locate_many, locate_region
 from cityops.geo.models import Level, Region, RegionSetVersion
+from cityops.testing.gridcity import ORIGIN_LAT, ORIGIN_LON, cell_bounds
 
 
 def _centre(grid: Region) -> tuple[float, float]:
