@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 import pytest
 
-from cityops.org.models import Role
+from cityops.org.models import ApiToken, Role
 from cityops.testing import factories as f
 
 
@@ -38,3 +41,23 @@ def personas(city):
         "admin": f.make_user("admin", Role.ADMIN, is_staff=True),
         "nobody": f.make_user("nobody"),
     }
+
+
+@pytest.fixture
+def fast_password_hashing(settings):
+    """Hash the personas' passwords with MD5: Argon2 would dominate the run time of API-heavy modules."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def api_token():
+    """Make a bearer token for a user with the given scopes; returns the Authorization header value."""
+
+    def make(user, *scopes: str) -> str:
+        prefix = secrets.token_hex(4)
+        token = f"{prefix}.{secrets.token_urlsafe(24)}"
+        ApiToken.objects.create(user=user, name="test", prefix=prefix, scopes=list(scopes),
+                                key_hash=hashlib.sha256(token.encode()).hexdigest())
+        return f"Bearer {token}"
+
+    return make

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 import pytest
 
-from cityops.org.models import ApiToken, Department, Role
+from cityops.org.models import Department, Role
 from cityops.testing import factories as f
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The cast's passwords are hashed on creation; the production hasher would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fast_password_hashing(fast_password_hashing):
+    """Every test here uses the shared fast hasher."""
 
 
 @pytest.fixture
@@ -42,15 +38,3 @@ def as_user(client, cast):
     return login
 
 
-@pytest.fixture
-def api_token():
-    """Make a bearer token for a user with the given scopes; returns the Authorization header value."""
-
-    def make(user, *scopes: str) -> str:
-        prefix = secrets.token_hex(4)
-        token = f"{prefix}.{secrets.token_urlsafe(24)}"
-        ApiToken.objects.create(user=user, name="test", prefix=prefix, scopes=list(scopes),
-                                key_hash=hashlib.sha256(token.encode()).hexdigest())
-        return f"Bearer {token}"
-
-    return make
