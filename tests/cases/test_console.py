@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -357,6 +359,35 @@ def test_a_report_from_the_form_creates_the_case_with_photos(cast, as_user):
     assert response.status_code == 302 and response["Location"] == detail_url(case)
     assert case.reporter == cast["inspector"] and case.address == "一街 1 号"
     assert CasePhoto.objects.filter(case=case, phase="before").count() == 1
+
+
+def test_the_same_report_form_sent_twice_makes_one_case(cast, as_user):
+    client = as_user("inspector")
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', client.get(REPORT).content.decode()).group(1)
+    form = {"source": "inspector", "klass": "06010", "description": "双击提交", "lon": EAST_2[0], "lat": EAST_2[1],
+            "idempotency_key": key}
+    first, second = client.post(REPORT, form), client.post(REPORT, form)
+    assert Case.objects.filter(description="双击提交").count() == 1
+    assert first["Location"] == second["Location"]
+
+
+def test_a_self_handled_report_from_the_form_is_closed_at_once(cast, as_user):
+    as_user("inspector").post(REPORT, {
+        "source": "inspector", "klass": "06010", "description": "顺手清理", "lon": EAST_2[0], "lat": EAST_2[1],
+        "self_handled": "on", "result": "已清理干净",
+    })
+    case = Case.objects.get(description="顺手清理")
+    assert case.state == CaseState.CLOSED and case.is_self_handled and case.result == "已清理干净"
+
+
+def test_a_report_with_a_non_image_photo_creates_no_case(cast, as_user):
+    fake = SimpleUploadedFile("x.jpg", b"not an image at all", content_type="image/jpeg")
+    response = as_user("inspector").post(REPORT, {
+        "source": "inspector", "klass": "06010", "description": "坏照片", "lon": EAST_2[0], "lat": EAST_2[1],
+        "photos": fake,
+    })
+    assert response.status_code == 415
+    assert not Case.objects.filter(description="坏照片").exists()
 
 
 def test_a_report_near_an_open_one_warns_of_duplicates(loop, as_user):

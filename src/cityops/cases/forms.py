@@ -5,6 +5,7 @@ The forms only parse and check the shape of the input; every rule lives in `case
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -83,6 +84,16 @@ class ReportForm(forms.Form):
     reporter_name = forms.CharField(label=_("Reporter name"), max_length=60, required=False)
     reporter_contact = forms.CharField(label=_("Reporter contact"), max_length=120, required=False)
     photos = MultipleImageField(label=_("Photos"), required=False)
+    self_handled = forms.BooleanField(label=_("Fixed on the spot (自处理)"), required=False)
+    result = forms.CharField(label=_("What was done"), max_length=2000, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    # A fresh key per rendered form: a double submit or a resend after a timeout returns the same case.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
     def clean_klass(self) -> str:
         return (self.cleaned_data.get("klass") or "").strip().split(" ", 1)[0]
