@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "cityops.catalog",
     "cityops.assets",
     "cityops.cases",
+    "cityops.intake",
     "cityops.notify",
 ]
 

@@ -131,6 +131,16 @@ class Case(models.Model):
     extension_count = models.PositiveSmallIntegerField(_("extensions (延期)"), default=0)
     return_count = models.PositiveSmallIntegerField(_("returns (回退)"), default=0)
 
+    # Citizen-facing: the unguessable code on the public tracking page, moderation, and the citizen's rating.
+    tracking_code = models.CharField(_("tracking code"), max_length=16, null=True, blank=True, unique=True)  # noqa: DJ001
+    public_hidden = models.BooleanField(
+        _("hidden from the public"), default=False,
+        help_text=_("Set by an acceptor when the reported text or photos must not be shown publicly."),
+    )
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
+    satisfaction_comment = models.CharField(_("satisfaction comment"), max_length=500, blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now, db_index=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)

@@ -1,0 +1,137 @@
+"""Intake channels (信息采集): external systems and their reports, replay guards, inspectors' positions, rate limits."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class IntegrationKind(models.TextChoices):
+    VIDEO_AI = "video_ai", _("Video AI detection (智能视频)")
+    DRONE = "drone", _("Drone (无人机)")
+    PLATFORM = "platform", _("Other platform (外部平台)")
+    HOTLINE = "hotline", _("Hotline system (12345 热线)")
+    IOT = "iot", _("Sensor platform (物联感知)")
+
+
+class IntegrationSource(models.Model):
+    """An external system allowed to post reports: signs its requests with a shared HMAC secret."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=IntegrationKind.choices)
+    # The shared HMAC key. It must be readable to verify signatures, so it is stored as given;
+    # the admin never shows it back.
+    secret = models.CharField(_("signing secret"), max_length=200)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("acts as"), on_delete=models.PROTECT, related_name="+",
+        help_text=_("The system user its reports are filed under (reporter and audit actor)."),
+    )
+    default_threshold = models.FloatField(
+        _("confidence threshold"), default=0.8,
+        help_text=_("Detections at or above it go straight to registration; below it, to the acceptor to verify."),
+    )
+    class_thresholds = models.JSONField(
+        _("thresholds per class"), default=dict, blank=True, help_text=_('e.g. {"matter:06010": 0.9}')
+    )
+    callback_url = models.URLField(_("status callback URL"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("integration source")
+        verbose_name_plural = _("integration sources")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExternalOutcome(models.TextChoices):
+    REGISTRATION = "registration", _("Sent to registration")
+    VERIFICATION = "verification", _("Sent to verification")
+    DUPLICATE = "duplicate", _("Linked to an open case")
+    REFUSED = "refused", _("Refused")
+
+
+class ExternalReport(models.Model):
+    """One report received from an integration (detection, hotline ticket…), stored before it is processed."""
+
+    source = models.ForeignKey(IntegrationSource, on_delete=models.PROTECT, related_name="reports")
+    external_id = models.CharField(_("external id"), max_length=80)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    confidence = models.FloatField(_("confidence"), null=True, blank=True)
+    payload = models.JSONField(_("payload"), default=dict)
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=12, choices=ExternalOutcome.choices, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("external report")
+        verbose_name_plural = _("external reports")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            # The source's own id makes a resent report idempotent.
+            models.UniqueConstraint(fields=["source", "external_id"], name="intake_external_id_per_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}:{self.external_id}"
+
+
+class SignatureNonce(models.Model):
+    """A nonce seen in a signed request; a second request with it is a replay and is refused."""
+
+    source = models.ForeignKey(IntegrationSource, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("signature nonce")
+        verbose_name_plural = _("signature nonces")
+        constraints = [models.UniqueConstraint(fields=["source", "nonce"], name="intake_nonce_once")]
+
+    def __str__(self) -> str:
+        return self.nonce
+
+
+class PositionPing(models.Model):
+    """An on-duty inspector's position (巡查轨迹), sent by the inspector app."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="position_pings")
+    at = models.DateTimeField(_("time"), db_index=True)
+    lon = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
+    accuracy_m = models.FloatField(_("accuracy (m)"), null=True, blank=True)
+    grid = models.ForeignKey(
+        "geo.Region", verbose_name=_("unit grid"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("position ping")
+        verbose_name_plural = _("position pings")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["user", "at"], name="intake_ping_user_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RateCounter(models.Model):
+    """Requests counted per key (an IP, a phone, an e-mail) and fixed window, shared by every web process."""
+
+    key = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="intake_rate_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.window_start:%H:%M} {self.count}"
