@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "cityops.cases",
     "cityops.intake",
     "cityops.notify",
+    "cityops.open311",
 ]
 
 MIDDLEWARE = [

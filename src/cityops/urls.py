@@ -12,4 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("console/", include("cityops.cases.urls")),
+    path("open311/v2/", include("cityops.open311.urls")),
 ]

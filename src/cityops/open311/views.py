@@ -1,0 +1,151 @@
+"""GeoReport v2 endpoints under /open311/v2/: thin views over the Open311 selectors and services.
+
+The format comes from the extension (`.json` or `.xml`). Errors answer with the spec's error list and
+400 (bad input), 403 (missing or refused api_key) or 404 (unknown service or request). `jurisdiction_id` is
+accepted and ignored: one installation serves one jurisdiction. The token of a created request is its
+case number, so `tokens/{token}` resolves immediately.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from cityops.core.api_auth import ApiTokenAuth
+from cityops.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from cityops.open311 import selectors, services
+from cityops.open311.rendering import FORMATS, error_response, respond
+
+CHANGESET = "2026-11-21T00:00:00+08:00"
+
+
+def georeport(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Check the format and turn domain errors into the spec's error list (never a 500 on bad input)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
+        if fmt not in FORMATS:
+            return error_response("json", 400, _("Unsupported format %(fmt)r; use json or xml.") % {"fmt": fmt})
+        try:
+            return view(request, *args, fmt=fmt, **kwargs)
+        except DomainError as exc:
+            # 422 and 409 are not GeoReport statuses: every other refusal of the input is a 400.
+            status = exc.status if exc.status in (403, 404) else 400
+            return error_response(fmt, status, exc.message)
+
+    return wrapper
+
+
+@require_http_methods(["GET"])
+@georeport
+def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
+    url = request.build_absolute_uri(reverse("open311:root"))
+    data = {
+        "changeset": CHANGESET,
+        "contact": _("Contact the city operation management centre."),
+        "key_service": _("Ask the platform administrator for an API key (an API token with the cases:write scope)."),
+        "endpoints": [{
+            "specification": "http://wiki.open311.org/GeoReport_v2", "url": url.rstrip("/"),
+            "changeset": CHANGESET, "type": "production", "formats": ["application/json", "text/xml"],
+        }],
+    }
+    return respond(fmt, data, root="discovery", item=None)
+
+
+@require_http_methods(["GET"])
+@georeport
+def service_list(request: HttpRequest, *, fmt: str) -> HttpResponse:
+    data = [selectors.service_public(s) for s in selectors.service_list()]
+    return respond(fmt, data, root="services", item="service")
+
+
+@require_http_methods(["GET"])
+@georeport
+def service_definition(request: HttpRequest, service_code: str, *, fmt: str) -> HttpResponse:
+    data = selectors.service_definition(service_code=service_code)
+    return respond(fmt, data, root="service_definition", item=None)
+
+
+@csrf_exempt  # an api_key API: no browser session is involved, so there is nothing for CSRF to protect
+@require_http_methods(["GET", "POST"])
+@georeport
+def requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
+    if request.method == "POST":
+        return _create(request, fmt)
+    cases = selectors.request_list(params=request.GET.dict())
+    return respond(fmt, [selectors.request_public(c) for c in cases], root="service_requests", item="request")
+
+
+@require_http_methods(["GET"])
+@georeport
+def request_detail(request: HttpRequest, service_request_id: str, *, fmt: str) -> HttpResponse:
+    case = selectors.request_get(service_request_id=service_request_id)
+    return respond(fmt, [selectors.request_public(case)], root="service_requests", item="request")
+
+
+@require_http_methods(["GET"])
+@georeport
+def token(request: HttpRequest, token: str, *, fmt: str) -> HttpResponse:
+    case = selectors.request_get(service_request_id=token)
+    data = [{"service_request_id": case.number, "token": case.number}]
+    return respond(fmt, data, root="service_requests", item="request")
+
+
+def _create(request: HttpRequest, fmt: str) -> HttpResponse:
+    user = _api_key_user(request)
+    data = _request_input(request.POST)
+    case = services.open311_request_create(actor=user, data=data)
+    notice = _("Received as case %(number)s.") % {"number": case.number}
+    body = [{"service_request_id": case.number, "token": case.number, "service_notice": notice, "account_id": None}]
+    return respond(fmt, body, root="service_requests", item="request")
+
+
+def _api_key_user(request: HttpRequest) -> Any:
+    key = (request.POST.get("api_key") or request.GET.get("api_key") or "").strip()
+    if not key:
+        raise Forbidden(_("An api_key is required to submit a service request."))
+    user = ApiTokenAuth().authenticate(request, key)
+    if user is None:
+        raise Forbidden(_("The api_key is not valid."))
+    return user
+
+
+def _float(post: Any, name: str, low: float, high: float) -> float:
+    raw = (post.get(name) or "").strip()
+    if not raw:
+        raise InvalidInput(_("lat and long are required (address_string alone cannot be located)."), field=name)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidInput(_("%(name)s must be a number.") % {"name": name}, field=name) from None
+    if not low <= value <= high:
+        raise InvalidInput(_("%(name)s is out of range.") % {"name": name}, field=name)
+    return value
+
+
+def _request_input(post: Any) -> services.RequestInput:
+    code = (post.get("service_code") or "").strip()
+    if not code:
+        raise InvalidInput(_("service_code is required."), field="service_code")
+    try:
+        service = selectors.service_get(service_code=code)
+    except NotFound as exc:
+        # In a submitted form an unknown code is bad input (400), not a missing resource.
+        raise InvalidInput(exc.message, field="service_code") from None
+    lat = _float(post, "lat", -90, 90)
+    lon = _float(post, "long", -180, 180)
+    given = {k[len("attribute["):-1]: v for k, v in post.items() if k.startswith("attribute[") and k.endswith("]")}
+    name = " ".join(p for p in ((post.get("first_name") or "").strip(), (post.get("last_name") or "").strip()) if p)
+    contact = (post.get("email") or "").strip() or (post.get("phone") or "").strip()
+    return services.RequestInput(
+        service=service, lat=lat, lon=lon, description=post.get("description") or "",
+        address=(post.get("address_string") or "").strip(), media_url=(post.get("media_url") or "").strip(),
+        name=name, contact=contact, attributes=services.attribute_values_check(service, given),
+    )

@@ -1,0 +1,96 @@
+"""Discovery, service list and service definitions in JSON and XML."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.open311.conftest import FIXTURES, parse_xml
+
+pytestmark = pytest.mark.django_db
+
+
+def test_discovery_lists_the_v2_endpoint_in_json_and_xml(client, services):
+    body = client.get("/open311/v2/discovery.json").json()
+    assert body["endpoints"][0]["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert body["endpoints"][0]["url"].endswith("/open311/v2")
+    root = parse_xml(client.get("/open311/v2/discovery.xml"))
+    assert root.tag == "discovery"
+    assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == ["application/json", "text/xml"]
+
+
+def test_service_list_validates_against_the_schema(client, services, validate):
+    response = client.get("/open311/v2/services.json")
+    assert response.status_code == 200
+    body = response.json()
+    validate(body, "services.json")
+    codes = [s["service_code"] for s in body]
+    assert "06010" in codes and len(codes) == len(services) - 1
+
+
+def test_service_list_hides_services_not_exposed(client, services):
+    codes = [s["service_code"] for s in client.get("/open311/v2/services.json").json()]
+    assert "06028" not in codes
+
+
+def test_service_list_has_the_shape_of_a_real_city_s(client, services):
+    bloomington = json.loads((FIXTURES / "bloomington_2012_services.json").read_text())
+    ours = client.get("/open311/v2/services.json").json()[0]
+    assert set(ours) >= set(bloomington[0]) - {"description"}
+
+
+def test_service_names_follow_the_request_language(client, services):
+    zh = {s["service_code"]: s for s in client.get("/open311/v2/services.json", HTTP_ACCEPT_LANGUAGE="zh-hans").json()}
+    en = {s["service_code"]: s for s in client.get("/open311/v2/services.json", HTTP_ACCEPT_LANGUAGE="en").json()}
+    assert zh["06010"]["service_name"] == "暴露垃圾"
+    assert en["06010"]["service_name"] == "Exposed garbage"
+    assert zh["06010"]["metadata"] is True and zh["06011"]["metadata"] is False
+
+
+def test_service_list_in_xml(client, services):
+    root = parse_xml(client.get("/open311/v2/services.xml"))
+    assert root.tag == "services"
+    first = root.find("service")
+    for tag in ("service_code", "service_name", "description", "metadata", "type", "keywords", "group"):
+        assert first.find(tag) is not None, tag
+    garbage = next(s for s in root.findall("service") if s.findtext("service_code") == "06010")
+    assert garbage.findtext("metadata") == "true" and garbage.findtext("type") == "realtime"
+
+
+def test_service_definition_lists_attributes(client, services, validate):
+    body = client.get("/open311/v2/services/06010.json").json()
+    validate(body, "service-definition.json")
+    assert [a["code"] for a in body["attributes"]] == ["SIZE", "NOTE"]
+    assert body["attributes"][0]["values"] == [{"key": "small", "name": "A bag"}, {"key": "large", "name": "A heap"}]
+
+
+def test_service_definition_in_xml(client, services):
+    root = parse_xml(client.get("/open311/v2/services/06010.xml"))
+    assert root.tag == "service_definition"
+    assert root.findtext("service_code") == "06010"
+    attr = root.find("attributes/attribute")
+    assert attr.findtext("code") == "SIZE" and attr.findtext("required") == "true"
+    assert [v.findtext("key") for v in attr.findall("values/value")] == ["small", "large"]
+
+
+@pytest.mark.parametrize("code", ["99999", "06011", "06028"])
+def test_service_definition_is_404_when_unknown_without_metadata_or_hidden(client, services, code):
+    response = client.get(f"/open311/v2/services/{code}.json")
+    assert response.status_code == 404
+    body = response.json()
+    assert body[0]["code"] == 404 and body[0]["description"]
+
+
+def test_errors_in_xml_are_an_error_list(client, services):
+    response = client.get("/open311/v2/services/99999.xml")
+    assert response.status_code == 404
+    root = parse_xml(response)
+    assert root.tag == "errors"
+    assert root.findtext("error/code") == "404" and root.findtext("error/description")
+
+
+def test_an_unknown_format_is_a_400_error_list(client, services):
+    response = client.get("/open311/v2/services.csv")
+    assert response.status_code == 400
+    assert response.json()[0]["code"] == 400
