@@ -180,3 +180,29 @@ CITYOPS_MAX_PHOTO_BYTES = env.int("CITYOPS_MAX_PHOTO_BYTES", 10 * 1024 * 1024)
 CITYOPS_SLA_WARNING_SHARE = env.float("CITYOPS_SLA_WARNING_SHARE", 0.8)
 # Map tiles for the console's Leaflet maps ("https://…/{z}/{x}/{y}.png"); empty = no basemap, which works offline.
 CITYOPS_TILE_URL = env.str("CITYOPS_TILE_URL", "")
+
+# --- notifications: outbox and its backends ----------------------------------------------------------
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend" if DEBUG
+                        else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "cityops@localhost")
+# SMS: "console" logs messages; "http" POSTs to a gateway at CITYOPS_SMS_HTTP_URL.
+CITYOPS_SMS_BACKEND = env.str("CITYOPS_SMS_BACKEND", "console")
+CITYOPS_SMS_HTTP_URL = env.str("CITYOPS_SMS_HTTP_URL", "")
+# The gateway's JSON body; "{phone}" and "{text}" inside its strings are replaced.
+CITYOPS_SMS_HTTP_TEMPLATE = env.str("CITYOPS_SMS_HTTP_TEMPLATE", '{"to": "{phone}", "text": "{text}"}')
+CITYOPS_SMS_HTTP_HEADERS = env.json("CITYOPS_SMS_HTTP_HEADERS", "{}")
+CITYOPS_NOTIFY_HTTP_TIMEOUT = env.float("CITYOPS_NOTIFY_HTTP_TIMEOUT", 10.0)
+# Outbound webhooks are signed with this secret unless their target has its own.
+CITYOPS_WEBHOOK_SECRET = env.str("CITYOPS_WEBHOOK_SECRET", "")
+# Tries before a message is given up ("dead"); a message left "sending" this long is retried (a worker died).
+CITYOPS_OUTBOX_MAX_ATTEMPTS = env.int("CITYOPS_OUTBOX_MAX_ATTEMPTS", 8)
+CITYOPS_OUTBOX_LEASE_SECONDS = env.int("CITYOPS_OUTBOX_LEASE_SECONDS", 300)
+# Links in messages to citizens ("https://city.example.org"); empty = site-relative links.
+CITYOPS_PUBLIC_BASE_URL = env.str("CITYOPS_PUBLIC_BASE_URL", "")

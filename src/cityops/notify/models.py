@@ -49,3 +49,83 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+# --- delivery to the outside: SMS, e-mail, webhooks -------------------------------------------------------
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+    WEBHOOK = "webhook", _("Webhook")
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed (will retry)")
+    DEAD = "dead", _("Dead (gave up)")
+
+
+class TemplateLanguage(models.TextChoices):
+    ZH_HANS = "zh-hans", "简体中文"
+    EN = "en", "English"
+
+
+class OutboxMessage(models.Model):
+    """One message to send outside the platform, written after the change it reports committed, sent by the worker."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    recipient = models.CharField(_("recipient"), max_length=500, help_text=_("Phone number, e-mail address or URL."))
+    template_key = models.CharField(_("template"), max_length=60, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=TemplateLanguage.choices,
+                                default=TemplateLanguage.ZH_HANS)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(_("state"), max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The worker's scan: due rows of a state, oldest first.
+            models.Index(fields=["state", "next_attempt_at"], name="notify_outbox_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.recipient} ({self.state})"
+
+
+class MessageTemplate(models.Model):
+    """The wording of one message kind on one channel in one language (Django template text, editable by admins)."""
+
+    key = models.CharField(_("key"), max_length=60)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    language = models.CharField(_("language"), max_length=10, choices=TemplateLanguage.choices)
+    subject = models.CharField(_("subject"), max_length=200, blank=True,
+                               help_text=_("E-mail subject (Django template text); unused for SMS."))
+    body = models.TextField(_("body"), help_text=_("Django template text, e.g. {{ case.number }}."))
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["key", "channel", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "channel", "language"], name="notify_template_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} · {self.channel} · {self.language}"
