@@ -15,6 +15,7 @@ from cityops.core.api_auth import API_AUTH
 from cityops.core.errors import DomainError
 from cityops.geo.api import router as geo_router
 from cityops.intake.api import router as intake_router
+from cityops.intake.inspector_api import router as inspector_router
 from cityops.notify.api import router as notify_router
 from cityops.org.api import router as org_router
 
@@ -31,6 +32,7 @@ api.add_router("/assets", assets_router, tags=["assets"])
 api.add_router("/org", org_router, tags=["org"])
 api.add_router("/cases", cases_router, tags=["cases"])
 api.add_router("/notify", notify_router, tags=["notify"])
+api.add_router("/inspector", inspector_router, tags=["inspector"])
 api.add_router("/intake", intake_router, tags=["intake"])
 
 

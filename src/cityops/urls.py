@@ -13,4 +13,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("console/", include("cityops.cases.urls")),
     path("open311/v2/", include("cityops.open311.urls")),
+    path("m/", include("cityops.intake.inspector_urls")),
 ]

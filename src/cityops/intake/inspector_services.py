@@ -1,0 +1,108 @@
+"""Writes of the inspector app (城管通): a field report with its photos, and on-duty position pings."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cityops.cases.models import Case, PhotoPhase, Source
+from cityops.cases.photos import case_photo_add
+from cityops.cases.services import ReportResult, case_report
+from cityops.core.errors import InvalidInput
+from cityops.core.permissions import require_role
+from cityops.core.uploads import check_image
+from cityops.intake.models import PositionPing
+from cityops.org.models import Role
+
+MAX_PHOTOS = 6
+PING_MIN_INTERVAL = timedelta(seconds=10)
+
+
+@dataclass
+class FieldReport:
+    result: ReportResult
+    photos_added: int
+
+
+def decode_photo(data: str, *, index: int) -> SimpleUploadedFile:
+    """A photo sent as base64 (optionally a data: URL) as an upload; InvalidInput when it is not base64."""
+    field = f"photos.{index}"
+    if data.startswith("data:"):
+        data = data.split(",", 1)[-1]
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidInput(_("Photo %(n)d is not valid base64.") % {"n": index + 1}, field=field) from exc
+    return SimpleUploadedFile(f"photo-{index + 1}.jpg", raw, content_type="application/octet-stream")
+
+
+def inspector_report(
+    *, actor: Any, catalog_class: Any, description: str, lon: float, lat: float, photos: list[Any],
+    idempotency_key: str | None, address: str = "", component: Any = None, self_handled: bool = False,
+    result: str = "", at: datetime | None = None,
+) -> FieldReport:
+    """File an inspector's report (上报) with its photos; a resend with the same key changes nothing."""
+    require_role(actor, Role.INSPECTOR)
+    if len(photos) > MAX_PHOTOS:
+        raise InvalidInput(_("At most %(n)d photos per report.") % {"n": MAX_PHOTOS}, field="photos")
+    if self_handled and photos:
+        # A self-handled case is closed by the report itself, and a closed case takes no photos.
+        raise InvalidInput(_("Photos cannot be attached to a self-handled report; describe the result instead."),
+                           field="photos")
+    # Every photo is checked before the case exists: a refused photo must not leave a case behind.
+    for index, upload in enumerate(photos):
+        check_image(upload, field=f"photos.{index}")
+    outcome = case_report(
+        actor=actor, source=Source.INSPECTOR, catalog_class=catalog_class, description=description, lon=lon,
+        lat=lat, address=address, component=component, idempotency_key=idempotency_key,
+        self_handled=self_handled, result=result, at=at,
+    )
+    return FieldReport(outcome, _attach_missing(outcome.case, actor, photos))
+
+
+def _attach_missing(case: Case, actor: Any, photos: list[Any]) -> int:
+    """Attach the photos not yet on the case, in order.
+
+    The photos of one report are attached one by one after the case is saved; a connection lost halfway
+    leaves the first few attached. The resend carries the same photos in the same order, so skipping as many
+    as this reporter already attached resumes exactly where the first request stopped, never doubling one.
+    """
+    done = case.photos.filter(phase=PhotoPhase.BEFORE, uploaded_by=actor).count()
+    for upload in photos[done:]:
+        case_photo_add(case=case, actor=actor, upload=upload, phase=PhotoPhase.BEFORE)
+    return max(len(photos) - done, 0)
+
+
+def position_ping_record(*, actor: Any, lon: float, lat: float, accuracy_m: float | None = None,
+                         at: datetime | None = None) -> PositionPing | None:
+    """Store an on-duty inspector's position (巡查轨迹) with its grid; None when it came too soon after the last."""
+    from cityops.geo.locate import locate
+
+    require_role(actor, Role.INSPECTOR)
+    _check_position(lon, lat, accuracy_m)
+    at = at or timezone.now()
+    # A phone retrying or two open tabs would flood the track: keep at most one ping per user per 10 s.
+    # Pings are telemetry, not decisions, so the rare race of two pings slipping through together is harmless.
+    if PositionPing.objects.filter(user=actor, at__gt=at - PING_MIN_INTERVAL, at__lte=at).exists():
+        return None
+    location = locate(lon, lat)
+    grid_id = location.grid.id if location is not None else None
+    # No audit event per ping: the ping row is itself the record, and an event per minute per inspector
+    # would bury the audit trail.
+    return PositionPing.objects.create(user=actor, at=at, lon=lon, lat=lat, accuracy_m=accuracy_m, grid_id=grid_id)
+
+
+def _check_position(lon: float, lat: float, accuracy_m: float | None) -> None:
+    if not (-180 <= lon <= 180):
+        raise InvalidInput(_("lon must be between -180 and 180."), field="lon")
+    if not (-90 <= lat <= 90):
+        raise InvalidInput(_("lat must be between -90 and 90."), field="lat")
+    if accuracy_m is not None and not (0 <= accuracy_m <= 100_000):
+        raise InvalidInput(_("accuracy must be between 0 and 100000 metres."), field="accuracy")
