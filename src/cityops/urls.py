@@ -12,6 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("console/", include("cityops.cases.urls")),
+    path("hotline/", include("cityops.intake.urls")),
     path("open311/v2/", include("cityops.open311.urls")),
-    path("m/", include("cityops.intake.inspector_urls")),
 ]
