@@ -14,4 +14,5 @@ urlpatterns = [
     path("console/", include("cityops.cases.urls")),
     path("hotline/", include("cityops.intake.urls")),
     path("open311/v2/", include("cityops.open311.urls")),
+    path("m/", include("cityops.intake.inspector_urls")),
 ]
