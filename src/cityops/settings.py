@@ -197,7 +197,7 @@ CITYOPS_SMS_BACKEND = env.str("CITYOPS_SMS_BACKEND", "console")
 CITYOPS_SMS_HTTP_URL = env.str("CITYOPS_SMS_HTTP_URL", "")
 # The gateway's JSON body; "{phone}" and "{text}" inside its strings are replaced.
 CITYOPS_SMS_HTTP_TEMPLATE = env.str("CITYOPS_SMS_HTTP_TEMPLATE", '{"to": "{phone}", "text": "{text}"}')
-CITYOPS_SMS_HTTP_HEADERS = env.json("CITYOPS_SMS_HTTP_HEADERS", "{}")
+CITYOPS_SMS_HTTP_HEADERS = env.json("CITYOPS_SMS_HTTP_HEADERS", {})
 CITYOPS_NOTIFY_HTTP_TIMEOUT = env.float("CITYOPS_NOTIFY_HTTP_TIMEOUT", 10.0)
 # Outbound webhooks are signed with this secret unless their target has its own.
 CITYOPS_WEBHOOK_SECRET = env.str("CITYOPS_WEBHOOK_SECRET", "")

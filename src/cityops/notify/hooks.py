@@ -5,7 +5,8 @@ rolls back notifies nobody and the case's row lock is not held while recipients 
 re-reads the case (the state it committed in decides who is concerned), finds the recipients
 (`selectors.recipients_for_case`), never notifies the actor about their own act, and writes the in-app rows.
 It is registered as robust: a failure to notify is logged and never turns a committed case change into an error.
-Further channels (SMS, e-mail, webhooks through an outbox) hang off `deliver`.
+`deliver` also queues the staff's SMS and e-mails in the outbox (`notify.outbound`); the citizen's messages
+follow the case history (`notify.outbound.connect`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from cityops.cases.models import Case, CaseRequest, RequestKind, RequestState
 from cityops.notify import selectors
 from cityops.notify.models import Notification, NotificationKind
+from cityops.notify.outbound import staff_outbound
 from cityops.notify.services import notify_users
 
 logger = logging.getLogger("cityops.notify")
@@ -79,16 +81,19 @@ def _deliver_sla_batch(*, case_ids: list[int], kind: str) -> None:
         rows += [Notification(recipient=user, kind=kind, case=case, title=title, body=body, url=url, created_at=now)
                  for user in audiences[key]]
     Notification.objects.bulk_create(rows, batch_size=1000)
+    for row in rows:
+        staff_outbound(case=row.case, kind=kind, users=[row.recipient], link=row.url)
     logger.info("%s notifications (%s) for %s cases", len(rows), kind, len(case_ids))
 
 
 def deliver(*, case: Case, kind: str, users: list[Any], request: CaseRequest | None = None,
             at: datetime | None = None) -> None:
-    """Send the notification of `kind` about `case` to `users` (in-app; the one place further channels join)."""
+    """Send the notification of `kind` about `case` to `users`: in-app, plus e-mail/SMS through the outbox."""
     if not users:
         return
     title, body, url = message(case=case, kind=kind, request=request)
     notify_users(users=users, kind=kind, case=case, title=title, body=body, url=url, at=at)
+    staff_outbound(case=case, kind=kind, users=users, link=url)
 
 
 # --- wording -------------------------------------------------------------------------------------------------
