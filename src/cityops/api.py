@@ -16,6 +16,7 @@ from cityops.core.errors import DomainError
 from cityops.geo.api import router as geo_router
 from cityops.intake.api import router as intake_router
 from cityops.intake.inspector_api import router as inspector_router
+from cityops.intake.public_api import router as public_router
 from cityops.notify.api import router as notify_router
 from cityops.org.api import router as org_router
 
@@ -32,13 +33,17 @@ api.add_router("/assets", assets_router, tags=["assets"])
 api.add_router("/org", org_router, tags=["org"])
 api.add_router("/cases", cases_router, tags=["cases"])
 api.add_router("/notify", notify_router, tags=["notify"])
+api.add_router("/public", public_router, tags=["public"], auth=None)
 api.add_router("/inspector", inspector_router, tags=["inspector"])
 api.add_router("/intake", intake_router, tags=["intake"])
 
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if getattr(exc, "retry_after", None):  # 429 from a rate limit
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)

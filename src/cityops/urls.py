@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from cityops.api import api
 from cityops.core import views as core_views
+from cityops.intake import portal_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -11,6 +12,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("portal/", include("cityops.intake.portal_urls")),
+    path("console/moderation/", portal_views.moderation, name="moderation"),
     path("console/", include("cityops.cases.urls")),
     path("hotline/", include("cityops.intake.urls")),
     path("open311/v2/", include("cityops.open311.urls")),

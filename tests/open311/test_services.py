@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -94,3 +95,25 @@ def test_an_unknown_format_is_a_400_error_list(client, services):
     response = client.get("/open311/v2/services.csv")
     assert response.status_code == 400
     assert response.json()[0]["code"] == 400
+
+
+def test_the_demo_exposes_the_common_classes(db):
+    from cityops.demo.build import build_demo
+    from cityops.open311.models import Open311Service
+    from cityops.open311.services import COMMON_CLASS_CODES
+
+    build_demo(grids=25, seed=0, components_per_grid=0)
+    assert set(Open311Service.objects.values_list("service_code", flat=True)) == set(COMMON_CLASS_CODES)
+
+
+def test_the_expose_command_keeps_existing_public_names(city, services):
+    from django.core.management import call_command
+
+    from cityops.core.models import AuditEvent
+    from cityops.open311.models import Open311Service
+
+    Open311Service.objects.filter(service_code="06013").update(name="路面坑洼")
+    call_command("open311_expose", "06013", "06001", stdout=io.StringIO())
+    assert Open311Service.objects.get(service_code="06013").name == "路面坑洼"
+    assert Open311Service.objects.get(service_code="06001").name == "私搭乱建"
+    assert AuditEvent.objects.filter(action="open311.services.exposed").count() == 2

@@ -12,6 +12,7 @@ from cityops.demo.cases import create_cases
 from cityops.demo.city import CityReport, build_city
 from cityops.demo.people import PeopleReport, create_departments, create_people
 from cityops.demo.rules import create_rules
+from cityops.open311.services import open311_services_expose
 
 
 @dataclass
@@ -44,6 +45,7 @@ def build_demo(
         departments = create_departments(plan=city.plan, actor=actor)
         people = create_people(plan=city.plan, departments=departments, actor=actor)
         rules = create_rules(plan=city.plan, departments=departments, actor=actor)
+        open311_services_expose(actor=actor)  # the common matter classes, so 311 apps have something to offer
         components = create_components(
             plan=city.plan, departments=departments, per_grid=components_per_grid, actor=actor
         )
