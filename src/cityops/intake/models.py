@@ -135,3 +135,25 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.window_start:%H:%M} {self.count}"
+
+
+class PublicCategory(models.Model):
+    """A problem as citizens name it on the portal (垃圾, 井盖, 路灯 …), mapped to one catalogue class."""
+
+    name = models.CharField(_("name"), max_length=40)
+    name_en = models.CharField(_("English name"), max_length=80)
+    hint = models.CharField(_("hint"), max_length=120, blank=True, help_text=_("A short plain-words example."))
+    hint_en = models.CharField(_("English hint"), max_length=160, blank=True)
+    catalog_class = models.ForeignKey(
+        "catalog.CatalogClass", verbose_name=_("catalogue class"), on_delete=models.PROTECT, related_name="+"
+    )
+    sort = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("public category")
+        verbose_name_plural = _("public categories")
+        ordering = ["sort", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,157 @@
+"""The public JSON API under /api/v1/public (no login): report, track, rate, reopen, nearby, categories.
+
+Mounted with ``auth=None``. Abuse protection lives in the services: per-IP and per-contact rate limits (429 with
+Retry-After), the signed arithmetic challenge (GET /challenge first), photo size and content checks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from cityops.intake import portal_selectors as sel
+from cityops.intake import portal_services as svc
+from cityops.intake.challenge import challenge_new
+
+router = Router(auth=None)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The caller's address; behind a proxy, Django's REMOTE_ADDR must be set by the proxy middleware."""
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+class CategoryOut(Schema):
+    id: int
+    name: str
+    hint: str
+
+
+class ChallengeOut(Schema):
+    question: str
+    token: str
+
+
+class StepOut(Schema):
+    step: str
+    label: str
+    at: datetime
+
+
+class PhotoOut(Schema):
+    url: str
+    thumbnail: str
+
+
+class RequestOut(Schema):
+    tracking_code: str
+    category: str
+    status: str
+    status_label: str
+    reported_at: datetime
+    closed_at: datetime | None
+    accepted: bool
+    description: str | None
+    address: str | None
+    location: list[float] | None
+    photos: list[PhotoOut]
+    result: str | None
+    after_photos: list[PhotoOut]
+    timeline: list[StepOut]
+    can_rate: bool
+    satisfaction: int | None
+    satisfaction_comment: str | None
+    rated_at: datetime | None
+    can_reopen: bool
+    recurrence_of: str | None
+    reopened_as: list[str]
+
+
+class CreatedOut(Schema):
+    tracking_code: str
+    status: str
+
+
+class RatingIn(Schema):
+    satisfaction: int
+    comment: str = ""
+
+
+class NearbyOut(Schema):
+    category: str
+    status: str
+    status_label: str
+    reported_at: datetime
+    lon: float
+    lat: float
+
+
+class NearbyQuery(Schema):
+    lon: float
+    lat: float
+    radius: int = 1000
+    limit: int = 100
+
+
+@router.get("/categories", response=list[CategoryOut])
+def categories(request: HttpRequest) -> list[dict]:
+    """The plain-words categories to choose from."""
+    english = sel._english()
+    return [{"id": c.id, "name": sel.category_label(c), "hint": (c.hint_en if english and c.hint_en else c.hint)}
+            for c in sel.public_categories()]
+
+
+@router.get("/challenge", response=ChallengeOut)
+def challenge(request: HttpRequest) -> dict:
+    """A question to answer with the report (send back `challenge_token` and `challenge_answer`)."""
+    c = challenge_new()
+    return {"question": c.question, "token": c.token}
+
+
+@router.post("/requests", response={201: CreatedOut})
+def request_create(
+    request: HttpRequest, category: Form[int], description: Form[str], challenge_token: Form[str],
+    challenge_answer: Form[str], lon: Form[float | None] = None, lat: Form[float | None] = None,
+    address: Form[str] = "", contact: Form[str] = "", photos: File[list[UploadedFile]] = None,
+) -> Status:
+    """Report a problem; answer with the tracking code."""
+    report = svc.PublicReport(category=category, description=description, lon=lon, lat=lat, address=address,
+                              contact=contact, photos=tuple(photos or ()), challenge_token=challenge_token,
+                              challenge_answer=challenge_answer)
+    case = svc.portal_report_submit(report=report, ip=client_ip(request))
+    return Status(201, {"tracking_code": case.tracking_code, "status": "received"})
+
+
+@router.get("/requests/{code}", response=RequestOut)
+def request_get(request: HttpRequest, code: str) -> dict:
+    """The public timeline of one report."""
+    return sel.public_request(code=code)
+
+
+@router.post("/requests/{code}/rating", response=RequestOut)
+def request_rate(request: HttpRequest, code: str, payload: RatingIn) -> dict:
+    """Rate the result of a closed report, once."""
+    svc.portal_rate(code=code, satisfaction=payload.satisfaction, comment=payload.comment, ip=client_ip(request))
+    return sel.public_request(code=code)
+
+
+@router.post("/requests/{code}/reopen", response={201: CreatedOut})
+def request_reopen(
+    request: HttpRequest, code: str, description: Form[str], challenge_token: Form[str], challenge_answer: Form[str],
+    contact: Form[str] = "", photos: File[list[UploadedFile]] = None,
+) -> Status:
+    """Not fixed: report it again as a new report linked to the closed one."""
+    report = svc.PublicReport(category=None, description=description, lon=None, lat=None, contact=contact,
+                              photos=tuple(photos or ()), challenge_token=challenge_token,
+                              challenge_answer=challenge_answer)
+    case = svc.portal_reopen(code=code, report=report, ip=client_ip(request))
+    return Status(201, {"tracking_code": case.tracking_code, "status": "received"})
+
+
+@router.get("/nearby", response=list[NearbyOut], url_name="nearby")
+def nearby(request: HttpRequest, query: Query[NearbyQuery]) -> list[dict]:
+    """Accepted reports of the last 30 days around a point."""
+    return sel.public_nearby(lon=query.lon, lat=query.lat, radius_m=query.radius, limit=query.limit)

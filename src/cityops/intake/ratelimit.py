@@ -1,0 +1,63 @@
+"""Fixed-window rate limits shared by every web process, counted in `RateCounter` rows."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cityops.core.errors import DomainError
+from cityops.intake.models import RateCounter
+
+
+class RateLimited(DomainError):
+    """Too many requests from one IP, phone or e-mail in the window (429, with Retry-After)."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None):
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+
+def _window_start(now: datetime, window_seconds: int) -> datetime:
+    epoch = int(now.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % window_seconds, tz=now.tzinfo or timezone.utc)
+
+
+def rate_limit_hit(*, key: str, limit: int, window_seconds: int, now: datetime | None = None) -> None:
+    """Count one request for `key`; refuse it (RateLimited, 429) beyond `limit` in the current window."""
+    now = now or timezone.now()
+    start = _window_start(now, window_seconds)
+    count = _increment(key[:200], start)
+    if count > limit:
+        retry_after = max(1, int((start + timedelta(seconds=window_seconds) - now).total_seconds()))
+        raise RateLimited(_("Too many requests; try again in %(s)d seconds.") % {"s": retry_after},
+                          retry_after=retry_after)
+
+
+def _increment(key: str, start: datetime) -> int:
+    # A conditional UPDATE first (the common case, one statement); the INSERT races only on a window's first
+    # request, and the unique (key, window_start) constraint makes the loser fall back to the UPDATE.
+    for _attempt in range(2):
+        with transaction.atomic():
+            rows = RateCounter.objects.filter(key=key, window_start=start)
+            if rows.update(count=F("count") + 1):
+                return rows.values_list("count", flat=True).get()
+            try:
+                with transaction.atomic():
+                    RateCounter.objects.create(key=key, window_start=start, count=1)
+                return 1
+            except IntegrityError:
+                continue
+    return RateCounter.objects.filter(key=key, window_start=start).values_list("count", flat=True).get()
+
+
+def rate_counters_prune(*, before: datetime) -> int:
+    """Delete counters of windows that started before `before`; returns how many rows went."""
+    deleted, _detail = RateCounter.objects.filter(window_start__lt=before).delete()
+    return deleted
