@@ -57,7 +57,7 @@ def test_the_desk_asks_anonymous_visitors_to_log_in(client, city):
     assert client.get(URL).status_code == 302
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_call_creates_a_hotline_case_with_a_tracking_code_and_queues_the_sms(client, city):
     acceptor = f.make_user("acceptor", Role.ACCEPTOR, scope_region=city.city)
     client.force_login(acceptor)

@@ -170,3 +170,27 @@ def test_a_replayed_nonce_is_refused(client, source):
 def test_a_hotline_source_cannot_post_detections(client, source):
     IntegrationSource.objects.filter(pk=source.pk).update(kind="hotline")
     assert post(client, detection()).json()["code"] == "unknown_source"
+
+
+def test_old_nonces_are_purged_and_recent_ones_kept(source):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cityops.intake.jobs import nonces_purge
+
+    now = timezone.now()
+    SignatureNonce.objects.create(source=source, nonce="old", seen_at=now - timedelta(minutes=11))
+    SignatureNonce.objects.create(source=source, nonce="new", seen_at=now - timedelta(minutes=1))
+    assert nonces_purge(now=now) == 1
+    assert list(SignatureNonce.objects.values_list("nonce", flat=True)) == ["new"]
+
+
+def test_the_admin_never_shows_the_secret_back(client, source, personas):
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser("root", "root@example.com", "x")
+    client.force_login(admin_user)
+    page = client.get(f"/admin/intake/integrationsource/{source.pk}/change/")
+    assert page.status_code == 200
+    assert SECRET not in page.content.decode()

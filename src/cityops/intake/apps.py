@@ -6,3 +6,8 @@ class IntakeConfig(AppConfig):
     name = "cityops.intake"
     label = "intake"
     verbose_name = _("Intake channels")
+
+    def ready(self) -> None:
+        from cityops.intake import webhooks
+
+        webhooks.connect()

@@ -114,3 +114,47 @@ def _spend_nonce(source: IntegrationSource, nonce: str) -> None:
             SignatureNonce.objects.create(source=source, nonce=nonce)
     except IntegrityError:
         raise SignatureRefused(_("This request was already received (nonce reused)."), code="replayed") from None
+
+
+# --- status callbacks to the source (12345 and other platforms) --------------------------------------------------
+
+
+def _source_secret(ident: str) -> str:
+    """The signing secret of integration source `ident` (its pk), for the outbox's webhook backend."""
+    return IntegrationSource.objects.filter(pk=ident).values_list("secret", flat=True).first() or ""
+
+
+def _on_case_event(sender: type, instance: Any, created: bool, **kwargs: Any) -> None:
+    # Every workflow service writes a CaseEvent in its transaction: a state change there is the moment to tell
+    # the system the case came from. The callback is queued in the outbox once the transaction commits.
+    if not created or kwargs.get("raw") or instance.from_state == instance.to_state:
+        return
+    from cityops.intake.models import ExternalReport
+
+    reports = (ExternalReport.objects.filter(case_id=instance.case_id, source__is_active=True)
+               .exclude(source__callback_url="").select_related("source"))
+    for report in reports:
+        status_callback_enqueue(report=report, event=instance)
+
+
+def status_callback_enqueue(*, report: Any, event: Any) -> None:
+    """Queue a signed status callback (POST JSON) to the report's source about a case event."""
+    from cityops.notify.backends import SECRET_REF_KEY
+    from cityops.notify.models import Channel
+    from cityops.notify.outbox import outbox_enqueue
+
+    body = {"external_id": report.external_id, "case_number": event.case.number, "event": event.action,
+            "from_state": event.from_state, "state": event.to_state, "at": event.at.isoformat()}
+    payload = {"body": body, SECRET_REF_KEY: f"integration:{report.source_id}"}
+    outbox_enqueue(channel=Channel.WEBHOOK, to=report.source.callback_url, payload=payload, case=event.case)
+
+
+def connect() -> None:
+    """Listen to case events and sign callbacks with the source's secret (called once from the app's ready())."""
+    from django.db.models.signals import post_save
+
+    from cityops.cases.models import CaseEvent
+    from cityops.notify.backends import register_secret_resolver
+
+    register_secret_resolver("integration", _source_secret)
+    post_save.connect(_on_case_event, sender=CaseEvent, dispatch_uid="intake.status_callbacks")
