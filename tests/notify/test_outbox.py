@@ -159,3 +159,19 @@ def test_default_templates_are_seeded_for_every_event_channel_and_language(db):
 def test_the_worker_runs_the_outbox_every_ten_seconds():
     job = {j.name: j for j in discover_jobs()}["notify.deliver_outbox"]
     assert job.every_seconds == 10
+
+
+def test_admins_see_failures_with_their_error_and_retry_them_from_the_list(db, committed, broken_sms, client,
+                                                                          admin_user):
+    with committed():
+        enqueue_sms()
+    outbox_deliver_due(worker_id="w")
+    client.force_login(admin_user)
+    page = client.get("/admin/notify/outboxmessage/?state__exact=failed")
+    assert page.status_code == 200 and "gateway down" in page.content.decode()
+    message = OutboxMessage.objects.get()
+    answer = client.post("/admin/notify/outboxmessage/", {"action": "retry_now", "_selected_action": [message.pk]})
+    assert answer.status_code == 302
+    message.refresh_from_db()
+    assert message.state == S.PENDING
+    assert client.get(f"/admin/notify/messagetemplate/{MessageTemplate.objects.first().pk}/change/").status_code == 200

@@ -1,12 +1,14 @@
-"""Notifications in the admin: for looking up only (they are written by the notify hooks, read by their owners)."""
+"""Notifications in the admin: in-app ones for looking up only, the outbox with retries, and message templates."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
-from cityops.notify.models import Notification
+from cityops.notify.models import MessageTemplate, Notification, OutboxMessage
+from cityops.notify.outbox import outbox_retry
 
 
 @admin.register(Notification)
@@ -28,3 +30,44 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """The outbox: what was sent, what waits, and what failed with its last error; failures can be retried."""
+
+    list_display = ["created_at", "channel", "recipient", "template_key", "state", "attempts", "next_attempt_at",
+                    "short_error", "case"]
+    list_filter = ["state", "channel", "template_key"]
+    search_fields = ["recipient", "case__number", "last_error"]
+    list_select_related = ["case"]
+    date_hierarchy = "created_at"
+    actions = ["retry_now"]
+    readonly_fields = ["channel", "recipient", "template_key", "language", "subject", "body", "payload", "case",
+                       "state", "attempts", "next_attempt_at", "last_error", "claimed_by", "claimed_at",
+                       "created_at", "sent_at"]
+    fields = readonly_fields
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj: OutboxMessage) -> str:
+        return obj.last_error[:80]
+
+    @admin.action(description=_("Retry now"))
+    def retry_now(self, request: Any, queryset: Any) -> None:
+        count = outbox_retry(messages=queryset, actor=request.user)
+        self.message_user(request, _("%(n)d messages will be sent again.") % {"n": count})
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    """The wording of SMS and e-mails per event and language (Django template syntax)."""
+
+    list_display = ["key", "channel", "language", "subject"]
+    list_filter = ["channel", "language", "key"]
+    search_fields = ["key", "subject", "body"]

@@ -145,7 +145,10 @@ def backoff(attempts: int) -> timedelta:
 def outbox_retry(*, messages: QuerySet[OutboxMessage], actor: Any) -> int:
     """Make failed or dead messages due now (one more try each); returns how many."""
     with transaction.atomic():
-        rows = list(messages.select_for_update().filter(state__in=[OutboxState.FAILED, OutboxState.DEAD]))
+        # By id, without the caller's joins (an admin list joins the case; FOR UPDATE refuses outer joins).
+        ids = list(messages.values_list("pk", flat=True))
+        rows = list(OutboxMessage.objects.select_for_update().filter(
+            pk__in=ids, state__in=[OutboxState.FAILED, OutboxState.DEAD]))
         now = timezone.now()
         for row in rows:
             row.state, row.next_attempt_at = OutboxState.PENDING, now
