@@ -380,6 +380,17 @@ def test_a_self_handled_report_from_the_form_is_closed_at_once(cast, as_user):
     assert case.state == CaseState.CLOSED and case.is_self_handled and case.result == "已清理干净"
 
 
+def test_a_self_handled_report_keeps_its_photos(cast, as_user):
+    photo = SimpleUploadedFile("fixed.png", image_bytes("PNG"), content_type="image/png")
+    as_user("inspector").post(REPORT, {
+        "source": "inspector", "klass": "06010", "description": "清理前后", "lon": EAST_2[0], "lat": EAST_2[1],
+        "self_handled": "on", "result": "已清理", "photos": photo,
+    })
+    case = Case.objects.get(description="清理前后")
+    assert case.state == CaseState.CLOSED
+    assert CasePhoto.objects.filter(case=case, phase="before").count() == 1
+
+
 def test_a_report_with_a_non_image_photo_creates_no_case(cast, as_user):
     fake = SimpleUploadedFile("x.jpg", b"not an image at all", content_type="image/jpeg")
     response = as_user("inspector").post(REPORT, {

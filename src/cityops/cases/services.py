@@ -9,7 +9,7 @@ always pass the version they showed. `at` places the change in time (default now
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,11 +23,13 @@ from cityops.cases.models import (
     Case,
     CaseRequest,
     CaseState,
+    PhotoPhase,
     RequestKind,
     RequestState,
     Source,
     VoidReason,
 )
+from cityops.cases.photos import case_photo_add
 from cityops.cases.scope import ensure_case_visible
 from cityops.cases.workflow import (
     REQUEST_TRANSITIONS,
@@ -43,6 +45,7 @@ from cityops.catalog.models import CatalogClass, Urgency
 from cityops.catalog.selectors import catalog_class_from_ref, default_urgency
 from cityops.core.errors import Conflict, InvalidInput, NotFound
 from cityops.core.permissions import ensure_path_visible, is_platform_admin, require_role
+from cityops.core.uploads import check_image
 from cityops.notify.hooks import case_event_notify
 from cityops.notify.models import NotificationKind
 from cityops.org.models import Department, Role
@@ -75,12 +78,19 @@ def case_report(
     crs: str = "wgs84", urgency: Urgency | str | None = None, address: str = "", component: Any = None,
     reporter_name: str = "", reporter_contact: str = "", idempotency_key: str | None = None,
     self_handled: bool = False, result: str = "", recurrence_of: Case | None = None, at: datetime | None = None,
+    photos: Sequence[Any] = (),
 ) -> ReportResult:
-    """Report a problem (上报): locate it, number it, start the 受理 clock; idempotent on (reporter, key)."""
+    """Report a problem (上报): locate it, number it, start the 受理 clock; idempotent on (reporter, key).
+
+    `photos` are attached as before-photos in the report's own transaction, before a self-handled report
+    closes the case; every one is checked first, so a refused photo leaves no case behind.
+    """
     at = at or timezone.now()
     _require_reporter(actor, self_handled=self_handled)
     _check_report_fields(source=source, description=description, address=address, reporter_name=reporter_name,
                          reporter_contact=reporter_contact, idempotency_key=idempotency_key, result=result)
+    for upload in photos:
+        check_image(upload, field="photos")
     reporter = None if is_system(actor) else actor
     existing = _existing_report(reporter, idempotency_key)
     if existing is not None:
@@ -107,6 +117,8 @@ def case_report(
                 raise
             return ReportResult(existing, created=False)
         _record_report(case, clock=clock, actor=actor, duplicates=duplicates, at=at)
+        for upload in photos:
+            case_photo_add(case=case, actor=actor, upload=upload, phase=PhotoPhase.BEFORE)
         if self_handled:
             case.is_self_handled, case.result, case.closed_at = True, result.strip(), at
             transition(case, "self_handle", actor=actor, note=result.strip(), at=at)

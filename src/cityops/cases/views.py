@@ -194,21 +194,17 @@ def report(request: HttpRequest) -> HttpResponse:
 
 def _report(request: HttpRequest, data: dict[str, Any]) -> Case:
     from cityops.cases.services import case_report
-    from cityops.core.uploads import check_image
-
-    # Check every photo before the case exists: a refused photo must not leave a case behind.
-    for upload in data["photos"]:
-        check_image(upload, field="photos")
     result = case_report(
         actor=request.user, source=data["source"], catalog_class=data["klass"], urgency=data["urgency"],
         description=data["description"], lon=data["lon"], lat=data["lat"], address=data["address"],
         reporter_name=data["reporter_name"], reporter_contact=data["reporter_contact"],
         self_handled=data["self_handled"], result=data["result"], idempotency_key=data["idempotency_key"] or None,
+        photos=data["photos"],
     )
     case = result.case
     if not result.created:  # the same form sent twice: show the case the first submit made
         return case
-    stored = _add_photos(request, case, data["photos"], phase="before", version=None)
+    stored = len(data["photos"])
     messages.success(request, _("Case %(number)s reported.") % {"number": case.number})
     if stored:
         messages.info(request, _("%(n)d photo(s) attached.") % {"n": stored})
