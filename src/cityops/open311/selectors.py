@@ -165,3 +165,36 @@ def request_public(case: Case) -> dict[str, Any]:
         "long": case.lon,
         "media_url": None,
     }
+
+
+# --- mySociety extension: service request updates -----------------------------------------------------------
+
+_UPDATE_STATUS = {
+    "reported": "OPEN", "verifying": "OPEN", "accepted": "INVESTIGATING", "registered": "INVESTIGATING",
+    "dispatched": "IN_PROGRESS", "handled": "IN_PROGRESS", "checking": "IN_PROGRESS", "checked": "IN_PROGRESS",
+    "suspended": "IN_PROGRESS", "closed": "FIXED",
+}
+_VOID_STATUS = {"duplicate": "DUPLICATE", "out_of_scope": "NOT_COUNCILS_RESPONSIBILITY"}
+
+
+def _update_status(event: CaseEvent) -> str:
+    state = event.to_state or event.case.state
+    if state == "voided":
+        return _VOID_STATUS.get(event.case.void_reason, "NO_FURTHER_ACTION")
+    return _UPDATE_STATUS.get(state, "OPEN")
+
+
+def request_update_list(*, params: dict[str, str]) -> list[dict[str, Any]]:
+    """Public status changes of exposed requests in a window of at most 90 days (mySociety servicerequestupdates)."""
+    start, end = _window(params.get("start_date"), params.get("end_date"))
+    events = (CaseEvent.objects.filter(public=True, at__gte=start, at__lte=end,
+                                       case__catalog_class__open311_service__exposed=True)
+              .select_related("case").order_by("at", "id")[:MAX_REQUESTS])
+    return [{
+        "update_id": str(e.pk),
+        "service_request_id": e.case.number,
+        "status": _update_status(e),
+        "updated_datetime": _w3c(e.at),
+        "description": e.note or "",
+        "media_url": "",
+    } for e in events]

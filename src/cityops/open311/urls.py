@@ -15,5 +15,6 @@ urlpatterns = [
     re_path(r"^services/(?P<service_code>[^/]+?)" + FMT, views.service_definition, name="service"),
     re_path(r"^requests" + FMT, views.requests, name="requests"),
     re_path(r"^requests/(?P<service_request_id>[^/]+?)" + FMT, views.request_detail, name="request"),
+    re_path(r"^servicerequestupdates" + FMT, views.request_updates, name="updates"),
     re_path(r"^tokens/(?P<token>[^/]+?)" + FMT, views.token, name="token"),
 ]

@@ -98,6 +98,14 @@ def token(request: HttpRequest, token: str, *, fmt: str) -> HttpResponse:
     return respond(fmt, data, root="service_requests", item="request")
 
 
+@require_http_methods(["GET"])
+@georeport
+def request_updates(request: HttpRequest, *, fmt: str) -> HttpResponse:
+    """mySociety extension: public status changes in a date window."""
+    data = selectors.request_update_list(params=request.GET.dict())
+    return respond(fmt, data, root="service_request_updates", item="request_update")
+
+
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     user = _api_key_user(request)
     data = _request_input(request.POST)

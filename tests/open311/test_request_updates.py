@@ -1,0 +1,59 @@
+"""The mySociety extension: servicerequestupdates lists public status changes of exposed requests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from cityops.cases.models import CaseEvent
+from cityops.testing import factories as f
+from tests.open311.conftest import parse_xml
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def events(city, services):
+    now = timezone.now()
+    case = f.make_case(city, catalog_class="matter:06010", state="closed")
+    hidden_class = f.make_case(city, catalog_class="matter:06028")
+    voided = f.make_case(city, catalog_class="matter:06013", state="voided", void_reason="duplicate")
+    return {
+        "dispatched": CaseEvent.objects.create(case=case, action="case.dispatched", to_state="dispatched",
+                                               note="已派遣", public=True, at=now - timedelta(hours=3)),
+        "internal": CaseEvent.objects.create(case=case, action="case.commented", note="内部备注", public=False,
+                                             at=now - timedelta(hours=2)),
+        "closed": CaseEvent.objects.create(case=case, action="case.closed", to_state="closed", note="已清理",
+                                           public=True, at=now - timedelta(hours=1)),
+        "other": CaseEvent.objects.create(case=hidden_class, action="case.accepted", to_state="accepted", public=True),
+        "voided": CaseEvent.objects.create(case=voided, action="case.voided", to_state="voided", public=True),
+    }
+
+
+def test_updates_list_public_changes_of_exposed_requests_with_mysociety_statuses(client, events):
+    body = client.get("/open311/v2/servicerequestupdates.json").json()
+    by_id = {u["update_id"]: u for u in body}
+    assert set(by_id) == {str(events[k].pk) for k in ("dispatched", "closed", "voided")}
+    assert by_id[str(events["dispatched"].pk)]["status"] == "IN_PROGRESS"
+    assert by_id[str(events["closed"].pk)]["status"] == "FIXED"
+    assert by_id[str(events["closed"].pk)]["description"] == "已清理"
+    assert by_id[str(events["voided"].pk)]["status"] == "DUPLICATE"
+    assert all(u["updated_datetime"].endswith("+08:00") for u in body)
+
+
+def test_updates_honour_the_date_window(client, events):
+    now = timezone.localtime()
+    params = {"start_date": (now - timedelta(hours=4)).isoformat(), "end_date": (now - timedelta(minutes=90)).isoformat()}
+    body = client.get("/open311/v2/servicerequestupdates.json", params).json()
+    assert [u["update_id"] for u in body] == [str(events["dispatched"].pk)]
+    assert client.get("/open311/v2/servicerequestupdates.json", {"start_date": "x"}).status_code == 400
+
+
+def test_updates_in_xml(client, events):
+    root = parse_xml(client.get("/open311/v2/servicerequestupdates.xml"))
+    assert root.tag == "service_request_updates"
+    first = root.find("request_update")
+    for tag in ("update_id", "service_request_id", "status", "updated_datetime", "description", "media_url"):
+        assert first.find(tag) is not None, tag
