@@ -36,6 +36,10 @@ EVENT_LABELS = {
     "case.photo_added": _("Photo added (上传照片)"),
     "case.overdue": _("Overdue (超期)"),
     "case.deadline_warning": _("Deadline warning (临期预警)"),
+    "case.caller_added": _("Another caller reported it (重复来电)"),
+    "case.public_hidden": _("Hidden from the public (公开内容屏蔽)"),
+    "case.public_shown": _("Shown to the public again (恢复公开)"),
+    "case.rated": _("Rated by the citizen (市民评价)"),
 }
 
 
