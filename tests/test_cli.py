@@ -101,7 +101,8 @@ def test_serve_answers_health_checks_pages_and_static_files(demo_db):
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        assert _wait_until_up(f"{base}/healthz", process, 20) == 200
+        # A generous bound: collectstatic compresses every file before gunicorn starts, slow on a busy machine.
+        assert _wait_until_up(f"{base}/healthz", process, 90) == 200
         assert _get(f"{base}/accounts/login/")[0] == 200
         status, body = _get(f"{base}/static/cityops/base.css")
         assert status == 200 and body
