@@ -106,3 +106,18 @@ def test_an_old_signature_is_refused():
     header = backends.sign(body, secret=SECRET, timestamp=1_000_000)
     assert backends.verify(body, header, secret=SECRET, now=1_000_100)
     assert not backends.verify(body, header, secret=SECRET, now=1_000_000 + 3600)
+
+
+def test_a_status_callback_is_signed_with_the_integration_sources_own_secret(db, committed, gateway, personas,
+                                                                              settings):
+    from cityops.intake.models import IntegrationSource
+
+    settings.CITYOPS_WEBHOOK_SECRET = "platform"
+    source = IntegrationSource.objects.create(code="hotline-12345", name="12345", kind="hotline",
+                                              secret="source-secret", account=personas["admin"])
+    with committed():
+        outbox_enqueue(channel="webhook", to=f"{gateway.url}/status",
+                       payload={"body": {"status": "closed"}, "secret_ref": f"intake.source:{source.pk}"})
+    outbox_deliver_due(worker_id="w")
+    [(_path, headers, body)] = gateway.requests
+    assert backends.verify(body, headers["X-Cityops-Signature"], secret="source-secret")
