@@ -476,3 +476,21 @@ def test_an_overdue_deadline_reads_as_overdue(loop, as_user):
     page = numbers_in(as_user("acceptor").get(QUEUE))
     row = page[page.index(case.number):]
     assert "overdue" in row[: row.index("</tr>")].lower()
+
+
+# --- navigation --------------------------------------------------------------------------------------------
+
+
+def test_the_console_links_the_hotline_desk_and_moderation_queue_only_for_acceptors(as_user):
+    hotline, moderation = reverse("hotline:desk"), reverse("moderation")
+    acceptor_page = as_user("acceptor").get(QUEUE).content.decode()
+    assert f'href="{hotline}"' in acceptor_page
+    assert f'href="{moderation}"' in acceptor_page
+    inspector_page = as_user("inspector").get(QUEUE).content.decode()
+    assert f'href="{hotline}"' not in inspector_page
+    assert f'href="{moderation}"' not in inspector_page
+
+
+def test_every_page_links_the_citizen_portal_even_for_anonymous_visitors(client):
+    page = client.get(reverse("login")).content.decode()
+    assert f'href="{reverse("portal:home")}"' in page

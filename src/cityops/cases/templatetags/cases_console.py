@@ -64,3 +64,12 @@ def state_class(state: str) -> str:
         "dispatched": "st-work", "handled": "st-check", "checking": "st-check", "checked": "st-check",
         "closed": "st-done", "voided": "st-void", "suspended": "st-void",
     }.get(state, "")
+
+
+@register.filter
+def has_role(user: Any, role: str) -> bool:
+    """Whether the user holds `role` (platform admins and superusers hold every role), for navigation links."""
+    from cityops.core.permissions import is_platform_admin
+
+    has = getattr(user, "has_role", None)
+    return bool(has and has(role)) or is_platform_admin(user)
