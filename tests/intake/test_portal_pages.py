@@ -128,3 +128,19 @@ def test_the_moderation_page_lists_citizen_reports_and_hides_their_text(client, 
     assert case.number in client.get("/console/moderation/").content.decode()
     client.post("/console/moderation/", {"number": case.number, "hidden": "1"})
     assert Case.objects.get(pk=case.pk).public_hidden
+
+
+def test_the_api_searches_places_and_takes_a_report_at_a_picked_place(client, city, category):
+    found = client.get(f"{API}/places", {"q": "西区一社区"}).json()
+    assert found == [{"code": city.communities[1].code, "name": "西区一社区", "level": found[0]["level"]}]
+    data = {k: v for k, v in form(category, address="西区一社区", place=found[0]["code"]).items()
+            if k not in ("lon", "lat")}
+    response = client.post(f"{API}/requests", data)
+    assert response.status_code == 201, response.content
+    assert Case.objects.get().region_path.startswith(city.communities[1].path)
+
+
+def test_the_report_page_refuses_an_address_it_cannot_place(client, city, category):
+    response = client.post("/portal/report/", form(category, lon="", lat="", address="人民路 1 号"))
+    assert response.status_code == 422
+    assert "search results" in response.content.decode() or "搜索结果" in response.content.decode()

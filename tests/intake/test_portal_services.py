@@ -200,3 +200,52 @@ def test_nearby_lists_only_accepted_visible_reports_with_public_fields(city, cas
     rows = public_nearby(lon=EAST[0], lat=EAST[1], radius_m=500)
     assert len(rows) == 1 and set(rows[0]) == {"category", "status", "status_label", "reported_at", "lon", "lat"}
     assert rows[0]["status"] == "open" and waiting.pk != accepted.pk
+
+
+def test_a_report_with_only_a_picked_place_is_located_at_that_region_and_keeps_its_address(city, garbage_category):
+    community = city.communities[1]
+    token, answer = solved()
+    report = svc.PublicReport(category=garbage_category.pk, description="井盖缺失", lon=None, lat=None,
+                              address=f"{community.name} 3 栋门口", place=community.code,
+                              challenge_token=token, challenge_answer=answer)
+    case = svc.portal_report_submit(report=report, ip="198.51.100.9")
+    assert (case.lon, case.lat) == (community.centroid_lon, community.centroid_lat)
+    assert case.region_path.startswith(community.path)
+    assert case.address == f"{community.name} 3 栋门口"
+
+
+def unplaced(category, **kwargs) -> Case:
+    token, answer = solved()
+    report = svc.PublicReport(category=category.pk, description="井盖缺失", lon=None, lat=None,
+                              challenge_token=token, challenge_answer=answer, **kwargs)
+    return svc.portal_report_submit(report=report, ip="198.51.100.9")
+
+
+def test_an_address_naming_exactly_one_region_is_placed_without_a_pick(city, garbage_category):
+    case = unplaced(garbage_category, address=city.streets[0].name)
+    assert case.region_path.startswith(city.streets[0].path)
+
+
+def test_free_text_that_matches_no_region_is_refused_with_a_clear_message(city, garbage_category):
+    with pytest.raises(InvalidInput) as exc:
+        unplaced(garbage_category, address="人民路 1 号")
+    assert exc.value.field == "location" and "search results" in exc.value.message
+    assert not Case.objects.exists()
+
+
+def test_an_unknown_picked_place_is_refused(city, garbage_category):
+    with pytest.raises(InvalidInput) as exc:
+        unplaced(garbage_category, address="x", place="999999")
+    assert exc.value.field == "address"
+    assert not Case.objects.exists()
+
+
+def test_the_public_place_search_covers_the_whole_city_with_names_only(city):
+    from cityops.intake.selectors import public_place_search
+
+    rows = public_place_search(q="一社区")
+    assert {r["name"] for r in rows} == {"东区一社区", "西区一社区"}
+    assert set(rows[0]) == {"code", "name", "level"}
+    assert len(public_place_search(q="网格")) == len(city.grids)
+    assert len(public_place_search(q="5101")) == 10
+    assert public_place_search(q="  ") == []

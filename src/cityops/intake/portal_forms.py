@@ -25,6 +25,7 @@ class PortalReportForm(ChallengeFields):
     lon = forms.FloatField(label=_("Longitude"), required=False, widget=forms.HiddenInput)
     lat = forms.FloatField(label=_("Latitude"), required=False, widget=forms.HiddenInput)
     address = forms.CharField(label=_("Address or landmark"), max_length=200, required=False)
+    place = forms.CharField(max_length=40, required=False, widget=forms.HiddenInput)
     contact = forms.CharField(label=_("Phone or e-mail (optional, for updates)"), max_length=120, required=False)
     photos = MultipleImageField(label=_("Photos (up to 3)"), required=False)
 

@@ -61,6 +61,7 @@ class PublicReport:
     photos: tuple[Any, ...] = ()
     challenge_token: str = ""
     challenge_answer: str = ""
+    place: str = ""
 
 
 def portal_report_submit(*, report: PublicReport, ip: str, recurrence_of: Case | None = None) -> Case:
@@ -107,10 +108,29 @@ def _category(value: PublicCategory | int | str | None) -> PublicCategory:
 
 
 def _point(report: PublicReport) -> tuple[float, float]:
-    if report.lon is None or report.lat is None:
-        # The portal has no geocoder of its own yet: an address alone cannot be placed on the city's grids.
-        raise InvalidInput(_("Mark the place on the map."), field="location")
-    return float(report.lon), float(report.lat)
+    if report.lon is not None and report.lat is not None:
+        return float(report.lon), float(report.lat)
+    point = _place_point(report.place, report.address)
+    if point is None:
+        # No geocoder: an address is placed only through a region (street, community, grid) it names.
+        raise InvalidInput(_("Mark the place on the map or choose an address from the search results."),
+                           field="location")
+    return point
+
+
+def _place_point(place: str, address: str) -> tuple[float, float] | None:
+    """The centroid of the picked region; else of the one region the typed address names exactly."""
+    from cityops.intake.selectors import public_place_point, public_place_search
+
+    if (place or "").strip():
+        point = public_place_point(code=place)
+        if point is None:
+            raise InvalidInput(_("This place is not known: search again and choose one of the results."),
+                               field="address")
+        return point
+    matches = public_place_search(q=address)
+    exact = [m for m in matches if m["name"] == (address or "").strip()]
+    return public_place_point(code=exact[0]["code"]) if len(exact) == 1 else None
 
 
 def _checked_photos(photos: tuple[Any, ...]) -> list[Any]:

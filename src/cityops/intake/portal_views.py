@@ -84,6 +84,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     category=data["category"], description=data["description"], lon=data["lon"], lat=data["lat"],
                     address=data["address"], contact=data["contact"], photos=tuple(data["photos"]),
                     challenge_token=data["challenge_token"], challenge_answer=data["challenge_answer"],
+                    place=data["place"],
                 ), ip=client_ip(request))
             except DomainError as exc:
                 status, error = _refusal(form, exc), exc

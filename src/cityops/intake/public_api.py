@@ -14,6 +14,7 @@ from ninja.files import UploadedFile
 
 from cityops.intake import portal_selectors as sel
 from cityops.intake import portal_services as svc
+from cityops.intake import selectors as intake_selectors
 from cityops.intake.challenge import challenge_new
 
 router = Router(auth=None)
@@ -104,6 +105,18 @@ def categories(request: HttpRequest) -> list[dict]:
             for c in sel.public_categories()]
 
 
+class PlaceOut(Schema):
+    code: str
+    name: str
+    level: str
+
+
+@router.get("/places", response=list[PlaceOut], url_name="places")
+def places(request: HttpRequest, q: str = "") -> list[dict]:
+    """Streets, communities and grids whose name or code matches `q` (at most 10): send the code as `place`."""
+    return intake_selectors.public_place_search(q=q)
+
+
 @router.get("/challenge", response=ChallengeOut)
 def challenge(request: HttpRequest) -> dict:
     """A question to answer with the report (send back `challenge_token` and `challenge_answer`)."""
@@ -116,11 +129,12 @@ def request_create(
     request: HttpRequest, category: Form[int], description: Form[str], challenge_token: Form[str],
     challenge_answer: Form[str], lon: Form[float | None] = None, lat: Form[float | None] = None,
     address: Form[str] = "", contact: Form[str] = "", photos: File[list[UploadedFile]] = None,
+    place: Form[str] = "",
 ) -> Status:
-    """Report a problem; answer with the tracking code."""
+    """Report a problem at a point, or at a place from GET /places (its code as `place`); answer with the code."""
     report = svc.PublicReport(category=category, description=description, lon=lon, lat=lat, address=address,
                               contact=contact, photos=tuple(photos or ()), challenge_token=challenge_token,
-                              challenge_answer=challenge_answer)
+                              challenge_answer=challenge_answer, place=place)
     case = svc.portal_report_submit(report=report, ip=client_ip(request))
     return Status(201, {"tracking_code": case.tracking_code, "status": "received"})
 
