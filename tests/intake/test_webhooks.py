@@ -65,6 +65,18 @@ def test_a_confident_detection_is_accepted_and_waits_for_registration(client, so
     assert ExternalReport.objects.get(source=source, external_id="det-1").case == case
 
 
+def test_a_confident_detection_calls_back_reported_then_the_automatic_accept(client, source,
+                                                                             django_capture_on_commit_callbacks):
+    from cityops.notify.models import OutboxMessage
+
+    IntegrationSource.objects.filter(pk=source.pk).update(callback_url="https://ai.example/status")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, detection()).status_code == 201
+    callbacks = OutboxMessage.objects.filter(channel="webhook").order_by("id")
+    assert [c.payload["body"]["state"] for c in callbacks] == ["reported", "accepted"]
+    assert {c.recipient for c in callbacks} == {"https://ai.example/status"}
+
+
 def test_a_detection_below_the_threshold_stays_reported_for_verification(client, source):
     body = post(client, detection(confidence=0.5)).json()
     assert body["outcome"] == "verification"

@@ -80,8 +80,33 @@ def test_a_state_change_queues_a_signed_callback_to_the_hotline_system(client, h
     number = push(client, ticket()).json()["case_number"]
     case = Case.objects.get(number=number)
     case_accept(case=case, actor="test", version=None)
-    callback = OutboxMessage.objects.get(channel="webhook")
+    callback = OutboxMessage.objects.get(channel="webhook", payload__body__state="accepted")
     assert callback.recipient == "https://hotline.example/callback"
     assert callback.payload["body"]["external_id"] == "T-20261121-0001"
     assert callback.payload["body"]["state"] == "accepted"
     assert resolve_secret(callback.payload["secret_ref"]) == SECRET
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_new_ticket_queues_the_reported_callback_once_with_its_case_number(client, hotline):
+    number = push(client, ticket()).json()["case_number"]
+    callbacks = list(OutboxMessage.objects.filter(channel="webhook"))
+    assert [c.payload["body"]["state"] for c in callbacks] == ["reported"]
+    body = callbacks[0].payload["body"]
+    assert (body["external_id"], body["case_number"], body["event"]) == ("T-20261121-0001", number, "case.reported")
+    assert callbacks[0].recipient == "https://hotline.example/callback"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_ticket_linked_to_an_open_case_queues_no_reported_callback(client, hotline):
+    push(client, ticket())
+    push(client, ticket(ticket_id="T-20261121-0002"))
+    assert ExternalReport.objects.filter(outcome="duplicate").count() == 1
+    assert OutboxMessage.objects.filter(channel="webhook").count() == 1
+
+
+def test_a_ticket_from_a_source_without_a_callback_url_queues_nothing(client, hotline, django_capture_on_commit_callbacks):
+    IntegrationSource.objects.filter(pk=hotline.pk).update(callback_url="")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert push(client, ticket()).status_code == 201
+    assert not OutboxMessage.objects.filter(channel="webhook").exists()

@@ -252,6 +252,11 @@ def _create_case(report: ExternalReport, source: IntegrationSource, detection: D
         idempotency_key=f"{source.code}:{report.external_id}"[:80], at=at,
     )
     case = result.case
+    # Linked at once: the report's case events fire before the end of the intake, and the status callbacks
+    # (`webhooks._on_case_event`) find the source only through this link — so an automatic accept reaches it too.
+    report.case = case
+    report.save(update_fields=["case"])
+    _callback_reported(report, case)
     if image is not None:
         case_photo_add(case=case, actor=_system_actor(source), upload=image, phase=PhotoPhase.BEFORE)
     confident = detection.confidence is not None and detection.confidence >= threshold_for(source, catalog_class)
@@ -263,6 +268,18 @@ def _create_case(report: ExternalReport, source: IntegrationSource, detection: D
     else:
         report.outcome = ExternalOutcome.VERIFICATION
     report.case = case
+
+
+def _callback_reported(report: ExternalReport, case: Case) -> None:
+    """Tell the source its report became a case (the "reported" event was written before the link existed)."""
+    from cityops.intake.webhooks import status_callback_enqueue
+
+    source = report.source
+    if not source.is_active or not source.callback_url:
+        return
+    event = case.events.filter(action="case.reported").order_by("id").first()
+    if event is not None:
+        status_callback_enqueue(report=report, event=event)
 
 
 # --- hotline desk (热线受理) -------------------------------------------------------------------------------------
