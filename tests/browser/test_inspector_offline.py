@@ -101,7 +101,9 @@ def test_an_offline_report_is_queued_then_sent_once(live_server, inspector, play
     page.evaluate("item => window.cityopsInspector.queuePut(item)", item)
     with page.expect_response(re.compile(r"/api/v1/inspector/reports$")) as resent:
         page.reload()  # sending on load
-    assert resent.value.status == 200 and resent.value.json()["number"] == case.number
+    # 200, not 201: the server recognised the key and answered with the case it already had. (The body is not
+    # read: the page may navigate on once the queue is empty, and the browser then drops it.)
+    assert resent.value.status == 200
     page.wait_for_function("document.getElementById('queue-bar').dataset.count === '0'")
     assert Case.objects.count() == 1 and CasePhoto.objects.count() == 1
     context.close()
