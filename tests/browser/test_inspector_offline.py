@@ -98,8 +98,10 @@ def test_an_offline_report_is_queued_then_sent_once(live_server, inspector, play
 
     # The same report sent again after a reload (a lost answer, a second tab): still one case, one photo.
     page.reload()
-    page.evaluate("item => window.cityopsInspector.queuePut(item)", item)
+    # The page flushes its queue on load, asynchronously: the put may be sent by that flush or by the next
+    # load's, so the wait for the resend starts before both.
     with page.expect_response(re.compile(r"/api/v1/inspector/reports$")) as resent:
+        page.evaluate("item => window.cityopsInspector.queuePut(item)", item)
         page.reload()  # sending on load
     # 200, not 201: the server recognised the key and answered with the case it already had. (The body is not
     # read: the page may navigate on once the queue is empty, and the browser then drops it.)
