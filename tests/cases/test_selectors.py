@@ -262,3 +262,15 @@ def test_every_event_action_the_code_writes_has_a_label():
     for path in [p for app in ("cases", "demo", "intake", "notify", "open311") for p in (root / app).rglob("*.py")]:
         written |= set(re.findall(r'"(case\.[a-z_]+)"', path.read_text(encoding="utf-8")))
     assert written - set(EVENT_LABELS) == set()
+
+
+def test_report_class_options_never_offer_a_retired_class(db):
+    from django.utils import timezone
+
+    from cityops.cases.selectors import report_class_options
+    from cityops.catalog.models import CatalogClass, ClassKind
+
+    garbage = CatalogClass.objects.get(kind=ClassKind.MATTER, code="06010")
+    assert garbage in report_class_options(text="06010 暴露垃圾")
+    CatalogClass.objects.filter(pk=garbage.pk).update(retired_at=timezone.now())
+    assert garbage not in report_class_options(text="06010")

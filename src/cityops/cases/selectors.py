@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from cityops.cases.events import event_label
 from cityops.cases.models import Case, CaseEvent, CaseState, Source
 from cityops.cases.scope import case_scope_q, ensure_case_visible
-from cityops.catalog.selectors import catalog_class_from_ref
-from cityops.core.errors import InvalidInput, NotFound
+from cityops.catalog.models import CatalogClass
+from cityops.catalog.selectors import catalog_class_from_ref, catalog_class_search
+from cityops.core.errors import DomainError, InvalidInput, NotFound
 from cityops.geo.models import Region
 from cityops.org.models import Department
 
@@ -420,3 +421,23 @@ def case_request_get_for_user(*, user: Any, request_id: int) -> Any:
     if found is None:
         raise NotFound(_("Request %(id)s not found.") % {"id": request_id})
     return found
+
+
+# --- report forms (console and hotline desk) ----------------------------------------------------------------
+
+
+def report_class_options(*, text: str) -> list[CatalogClass]:
+    """Up to 30 classes for a report form's picker, matching the first word of `text` (never retired ones)."""
+    term = text.strip().split(" ", 1)[0]
+    return list(catalog_class_search(q=term)[:30])
+
+
+def report_scope_map(*, user: Any) -> dict[str, Any]:
+    """The districts of the user's scope as a report map's outline (no basemap needed to find a place)."""
+    from cityops.geo.selectors import region_feature_collection
+
+    try:
+        regions = region_feature_collection(user=user, level="district", zoom=12)
+    except DomainError:
+        regions = {"type": "FeatureCollection", "features": []}
+    return {"point": None, "regions": regions}

@@ -26,7 +26,7 @@ from cityops.cases import forms as f
 from cityops.cases import selectors
 from cityops.cases.models import Case, CaseStageClock, RequestState, Source
 from cityops.cases.queues import QueueFilters, case_queue_for_user, queue_roles
-from cityops.catalog.selectors import catalog_class_from_ref, catalog_class_search
+from cityops.catalog.selectors import catalog_class_from_ref
 from cityops.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from cityops.geo.geometry import from_wkb
 from cityops.geo.models import Region
@@ -71,7 +71,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         except InvalidInput as exc:
             form.add_error(None, exc.message)
     context = {"form": form, "items": items, "more_url": _more_url(request, cursor), "page": "queue",
-               "roles": [Role(r).label for r in queue_roles(request.user)], "classes": _class_options("")}
+               "roles": [Role(r).label for r in queue_roles(request.user)], "classes": selectors.report_class_options(text="")}
     return _list_response(request, "cases/queue.html", context)
 
 
@@ -90,7 +90,7 @@ def search(request: HttpRequest) -> HttpResponse:
             form.add_error(_form_field(form, exc.field), exc.message)
     _with_rows(items)
     context = {"form": form, "items": items, "more_url": _more_url(request, cursor), "page": "search",
-               "classes": _class_options("")}
+               "classes": selectors.report_class_options(text="")}
     return _list_response(request, "cases/search.html", context)
 
 
@@ -157,12 +157,7 @@ def _more_url(request: HttpRequest, cursor: str | None) -> str | None:
 @require_GET
 def class_options(request: HttpRequest) -> HttpResponse:
     """<option>s of the catalogue classes matching ?klass= (code, name or pinyin initials), for the datalist."""
-    return render(request, "cases/_class_options.html", {"classes": _class_options(request.GET.get("klass", ""))})
-
-
-def _class_options(text: str) -> list[Any]:
-    term = text.strip().split(" ", 1)[0]
-    return list(catalog_class_search(q=term)[:30])
+    return render(request, "cases/_class_options.html", {"classes": selectors.report_class_options(text=request.GET.get("klass", ""))})
 
 
 # --- new report ------------------------------------------------------------------------------------------------
@@ -187,7 +182,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 return redirect("console:detail", number=case.number)
         else:
             status = 422
-    context = {"form": form, "page": "report", "classes": _class_options(""), "map": _scope_map(request.user),
+    context = {"form": form, "page": "report", "classes": selectors.report_class_options(text=""), "map": selectors.report_scope_map(user=request.user),
                "tile_url": settings.CITYOPS_TILE_URL}
     return render(request, "cases/report.html", context, status=status)
 
@@ -269,17 +264,6 @@ def _case_map(case: Case) -> dict[str, Any]:
     feature = {"type": "Feature", "geometry": mapping(from_wkb(grid.geom_wkb)),
                "properties": {"code": grid.code, "name": grid.name}}
     return {"point": [case.lon, case.lat], "regions": {"type": "FeatureCollection", "features": [feature]}}
-
-
-def _scope_map(user: Any) -> dict[str, Any]:
-    """The districts of the user's scope as the report map's outline (no basemap needed to find a place)."""
-    from cityops.geo.selectors import region_feature_collection
-
-    try:
-        regions = region_feature_collection(user=user, level="district", zoom=12)
-    except DomainError:
-        regions = {"type": "FeatureCollection", "features": []}
-    return {"point": None, "regions": regions}
 
 
 def _possible_duplicates(case: Case) -> list[Case]:

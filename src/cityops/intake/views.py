@@ -94,9 +94,9 @@ def _field(name: str | None, form: HotlineCallForm) -> str | None:
 
 
 def _context(request: HttpRequest, form: HotlineCallForm) -> dict[str, Any]:
-    from cityops.cases.views import _class_options, _scope_map
+    from cityops.cases.selectors import report_class_options, report_scope_map
 
-    return {"form": form, "page": "hotline", "classes": _class_options(""), "map": _scope_map(request.user),
+    return {"form": form, "page": "hotline", "classes": report_class_options(text=""), "map": report_scope_map(user=request.user),
             "tile_url": settings.CITYOPS_TILE_URL}
 
 
