@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "cityops.intake",
     "cityops.notify",
     "cityops.open311",
+    "cityops.evaluation",
+    "cityops.analytics",
+    "cityops.command",
 ]
 
 MIDDLEWARE = [
