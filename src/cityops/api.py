@@ -8,11 +8,15 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from cityops.analytics.api import router as analytics_router
+from cityops.analytics.export_api import router as exports_router
 from cityops.assets.api import router as assets_router
 from cityops.cases.api import router as cases_router
 from cityops.catalog.api import router as catalog_router
+from cityops.command.api import router as command_router
 from cityops.core.api_auth import API_AUTH
 from cityops.core.errors import DomainError
+from cityops.evaluation.api import router as evaluation_router
 from cityops.geo.api import router as geo_router
 from cityops.intake.api import router as intake_router
 from cityops.intake.inspector_api import router as inspector_router
@@ -36,6 +40,10 @@ api.add_router("/notify", notify_router, tags=["notify"])
 api.add_router("/public", public_router, tags=["public"], auth=None)
 api.add_router("/inspector", inspector_router, tags=["inspector"])
 api.add_router("/intake", intake_router, tags=["intake"])
+api.add_router("/command", command_router, tags=["command"])
+api.add_router("/evaluation", evaluation_router, tags=["evaluation"])
+api.add_router("/analytics", analytics_router, tags=["analytics"])
+api.add_router("/exports", exports_router, tags=["exports"])
 
 
 @api.exception_handler(DomainError)
