@@ -1,4 +1,4 @@
-"""Periodic work of the intake channels for `cityops worker`: forgetting spent nonces."""
+"""Periodic work of the intake channels for `cityops worker`: forgetting spent nonces and old rate counters."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from django.utils import timezone
 
 from cityops.core.jobs import periodic
 from cityops.intake.models import SignatureNonce
+from cityops.intake.ratelimit import rate_counters_prune
 from cityops.intake.webhooks import MAX_SKEW_SECONDS
+
+# The longest rate-limit window in use is a day (per-contact reports); counters older than two are spent.
+RATE_COUNTER_KEEP = timedelta(days=2)
 
 
 @periodic(every_seconds=3600, name="intake.purge_nonces")
@@ -22,3 +26,9 @@ def nonces_purge(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     deleted, _ = SignatureNonce.objects.filter(seen_at__lt=now - timedelta(seconds=2 * MAX_SKEW_SECONDS)).delete()
     return deleted
+
+
+@periodic(every_seconds=3600, name="intake.prune_rate_counters")
+def prune_rate_counters_job() -> str:
+    """Delete rate-limit counters of windows long past (hourly)."""
+    return f"{rate_counters_prune(before=timezone.now() - RATE_COUNTER_KEEP)} rate counters pruned"
