@@ -22,10 +22,14 @@ def is_platform_admin(user: Any) -> bool:
 
 
 def require_role(user: Any, *roles: str) -> None:
-    """Refuse (403) unless the user holds one of `roles`; superusers pass."""
+    """Refuse (403) unless the user holds one of `roles`; platform administrators (superuser or admin role) pass.
+
+    The same rule as the workflow's: an administrator may take every step, so no page or endpoint is closed to
+    the people who must be able to repair a stuck case.
+    """
     if not getattr(user, "is_authenticated", False):
         raise Forbidden(_("Authentication required."))
-    if getattr(user, "is_superuser", False) or _has_role(user, *roles):
+    if is_platform_admin(user) or _has_role(user, *roles):
         return
     names = ", ".join(roles)
     raise Forbidden(_("This action needs one of the roles: %(roles)s.") % {"roles": names})
