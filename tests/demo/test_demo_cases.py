@@ -95,3 +95,22 @@ def test_every_demo_step_was_taken_by_a_person_of_the_right_role(demo):
 def test_the_default_case_count_is_a_thousand_for_the_default_city():
     assert default_case_count(2500) == 1000
     assert default_case_count(100) == 40
+
+
+def test_a_share_of_the_inspectors_patrol_their_own_grids_until_now(demo):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cityops.geo.models import Region
+    from cityops.intake.models import PositionPing
+
+    pings = PositionPing.objects.select_related("user")
+    assert demo.position_pings == pings.count() > 0
+    walkers = {p.user for p in pings}
+    assert all(u.has_role("inspector") for u in walkers)
+    latest = max(p.at for p in pings)
+    assert timezone.now() - latest < timedelta(minutes=10)
+    for user in walkers:
+        own = set(Region.objects.filter(inspectors=user).values_list("pk", flat=True))
+        assert {p.grid_id for p in pings if p.user == user} <= own

@@ -10,6 +10,7 @@ from django.db import transaction
 from cityops.demo.assets import COMPONENTS_PER_GRID, create_components
 from cityops.demo.cases import create_cases
 from cityops.demo.city import CityReport, build_city
+from cityops.demo.patrols import create_patrols
 from cityops.demo.people import PeopleReport, create_departments, create_people
 from cityops.demo.rules import create_rules
 from cityops.open311.services import open311_services_expose
@@ -22,6 +23,7 @@ class DemoReport:
     rules: int
     components: int
     cases: int = 0
+    position_pings: int = 0
 
     def summary(self) -> dict[str, int]:
         return {
@@ -32,6 +34,7 @@ class DemoReport:
             "responsibility_rules": self.rules,
             "components": self.components,
             "cases": self.cases,
+            "position_pings": self.position_pings,
         }
 
 
@@ -51,4 +54,7 @@ def build_demo(
         )
         # Last: the cases are reported on the grids, by the people, routed by the rules, linked to components.
         made = create_cases(count=cases, seed=seed, actor=actor).cases if cases else 0
-    return DemoReport(city=city, people=people, rules=rules, components=components, cases=made)
+        # Today's patrols, so the one map shows inspectors on the move.
+        pings = create_patrols(seed=seed, actor=actor) if cases else 0
+    return DemoReport(city=city, people=people, rules=rules, components=components, cases=made,
+                      position_pings=pings)
