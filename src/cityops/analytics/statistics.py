@@ -207,11 +207,11 @@ def _aggregate(scope: Scope, period: Period, group: Any, *, full: bool) -> dict[
     """{group key: counts} for the period; the comparison periods need only the reported count."""
     aggregates = _metric_aggregates() if full else {"reported": Count("pk")}
     qs = scope.in_period(period).values(g=group).annotate(**aggregates).order_by()
-    return {_normalise(row.pop("g")): row for row in qs}
+    return {local_date(row.pop("g")): row for row in qs}
 
 
-def _normalise(key: Any) -> Any:
-    # Truncated times come back as aware datetimes (or dates on some backends): keep the local date.
+def local_date(key: Any) -> Any:
+    """A truncated time as its local date (aware datetimes on some backends, dates on others); other keys as is."""
     if isinstance(key, dt.datetime):
         return timezone.localtime(key).date() if timezone.is_aware(key) else key.date()
     return key
