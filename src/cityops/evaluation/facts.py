@@ -33,7 +33,7 @@ CHUNK = 2000
 _FIRST_ACTOR = {"case.accepted": "acceptor", "case.sent_to_verify": "acceptor", "case.registered": "registrar"}
 _LAST_ACTOR = {
     "case.verified": "verifier", "case.verification_refuted": "verifier", "case.dispatched": "dispatcher",
-    "case.checked": "checker", "case.rework": "checker", "case.closed": "closer",
+    "case.checked": "checker", "case.rework": "checker", "case.closed": "closer", "case.sent_to_check": "check_sender",
 }
 
 

@@ -89,6 +89,8 @@ class CaseFact(models.Model):
     voided_after_registration = models.BooleanField(default=False)
     closer = _user_ref()
     close_on_time = models.BooleanField(null=True)
+    # The acceptor who made the last 派发核查 hand-off (the acceptor's on-time check hand-off rate).
+    check_sender = _user_ref()
 
     # 派遣 (dispatch) rounds; a return (回退) sends the case back for another dispatch.
     dispatcher = _user_ref()
@@ -139,3 +141,135 @@ class FactWatermark(models.Model):
 
     def __str__(self) -> str:
         return str(self.last_event_id)
+
+
+# --- the scheme (评价方案): indicators and grade bands an administrator edits -----------------------------------
+
+
+class ScoringMethod(models.TextChoices):
+    """How an indicator's value becomes a 0–100 score."""
+
+    RATE = "rate", _("Rate × 100 (比率)")
+    INVERSE_RATE = "inverse_rate", _("(1 − rate) × 100 (反向比率)")
+    BINS = "bins", _("Score bins on a count (分档)")
+
+
+class Indicator(models.Model):
+    """One indicator of a subject kind: value = numerator counter / denominator counter, scored and weighted.
+
+    The counters are chosen from the fixed vocabulary of the kind (`evaluation.counters.COUNTERS`), so an
+    administrator can change the formula without code; `clean` refuses a counter the kind does not have.
+    """
+
+    kind = models.CharField(_("subject kind"), max_length=12, choices=SubjectKind.choices)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name (Chinese)"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=100)
+    numerator = models.CharField(_("numerator counter"), max_length=40)
+    denominator = models.CharField(_("denominator counter"), max_length=40, blank=True,
+                                   help_text=_("Required for rates; for bins an optional divisor (per grid)."))
+    method = models.CharField(_("scoring method"), max_length=12, choices=ScoringMethod.choices)
+    weight = models.DecimalField(_("weight (%)"), max_digits=5, decimal_places=2)
+    bins = models.JSONField(_("score bins"), default=list, blank=True,
+                            help_text=_("For bins: a list of [lower, upper, score]; upper null = no limit."))
+    source = models.TextField(_("source"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("evaluation indicator")
+        verbose_name_plural = _("evaluation indicators")
+        ordering = ["kind", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "code"], name="evaluation_indicator_code_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"
+
+    def clean(self) -> None:
+        """Refuse counters the kind lacks, a rate without a denominator, bad weights or bins."""
+        from django.core.exceptions import ValidationError
+
+        from cityops.evaluation.scheme import indicator_errors
+
+        errors = indicator_errors(kind=self.kind, numerator=self.numerator, denominator=self.denominator,
+                                  method=self.method, weight=self.weight, bins=self.bins)
+        if errors:
+            raise ValidationError(errors)
+
+
+class GradeBand(models.Model):
+    """A grade (评价等级) A–E: a composite score in [lower, upper) gets it (the top band includes its upper)."""
+
+    grade = models.CharField(_("grade"), max_length=2, unique=True)
+    lower = models.DecimalField(_("lower bound"), max_digits=5, decimal_places=2)
+    upper = models.DecimalField(_("upper bound"), max_digits=5, decimal_places=2)
+    colour = models.CharField(_("colour name"), max_length=20)
+    colour_hex = models.CharField(_("colour"), max_length=7, help_text=_("e.g. #2e7d32"))
+
+    class Meta:
+        verbose_name = _("grade band")
+        verbose_name_plural = _("grade bands")
+        ordering = ["-lower"]
+
+    def __str__(self) -> str:
+        return f"{self.grade} [{self.lower}, {self.upper})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.lower is not None and self.upper is not None and not 0 <= self.lower < self.upper <= 100:
+            raise ValidationError(_("Bounds must satisfy 0 ≤ lower < upper ≤ 100."))
+        if self.colour_hex and not (len(self.colour_hex) == 7 and self.colour_hex.startswith("#")):
+            raise ValidationError({"colour_hex": _("Use a colour like #2e7d32.")})
+
+
+# --- published monthly snapshots (月度评价结果发布) -------------------------------------------------------------
+
+
+class Snapshot(models.Model):
+    """A published month of one subject kind: the scheme used and every row, frozen (never edited)."""
+
+    kind = models.CharField(_("subject kind"), max_length=12, choices=SubjectKind.choices)
+    month = models.DateField(_("month"), help_text=_("The first day of the month evaluated."))
+    start = models.DateField(_("period start"))
+    end = models.DateField(_("period end"))
+    evaluated_at = models.DateTimeField(_("evaluated at"))
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    published_by_label = models.CharField(_("published by (label)"), max_length=150, blank=True)
+    # {"indicators": [...], "grades": [...], "counters": {code: label}}: the scheme as it was when published.
+    scheme = models.JSONField(_("scheme used"), default=dict)
+
+    class Meta:
+        verbose_name = _("evaluation snapshot")
+        verbose_name_plural = _("evaluation snapshots")
+        ordering = ["-month", "kind"]
+        constraints = [models.UniqueConstraint(fields=["kind", "month"], name="evaluation_snapshot_once_per_month")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.month:%Y-%m}"
+
+
+class SnapshotRow(models.Model):
+    """One subject's frozen result in a snapshot."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="rows")
+    rank = models.PositiveIntegerField(_("rank"), null=True)
+    subject_id = models.BigIntegerField(_("subject id"))
+    subject_code = models.CharField(_("subject code"), max_length=150)
+    subject_name = models.CharField(_("subject name"), max_length=150)
+    counters = models.JSONField(_("counters"), default=dict)
+    # {indicator code: {"value": float | None, "score": float | None}}
+    scores = models.JSONField(_("indicator scores"), default=dict)
+    composite = models.DecimalField(_("composite score"), max_digits=5, decimal_places=2, null=True)
+    grade = models.CharField(_("grade"), max_length=2, blank=True)
+
+    class Meta:
+        verbose_name = _("snapshot row")
+        verbose_name_plural = _("snapshot rows")
+        ordering = ["snapshot", "rank", "subject_code"]
+        constraints = [models.UniqueConstraint(fields=["snapshot", "subject_id"], name="evaluation_row_once")]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot} {self.subject_code}"

@@ -1,0 +1,453 @@
+"""Reads of the comprehensive evaluation (综合评价): results per subject, drill-down to cases, snapshots.
+
+Every number comes from `CaseFact` through grouped conditional aggregates (`Count(filter=…)`,
+`Sum(filter=…)`), one query per (attribution, period) group of a kind's counters — never a Python loop over
+cases — so a year of a large city stays a handful of scans. Who may see which subjects:
+
+- administrators: every subject;
+- leaders, shift leaders, dispatchers and acceptors: regions and staff inside their region scope, the
+  departments inside their department scope (or, without one, the departments whose region lies inside
+  their region scope);
+- handlers: their own department and its sub-units (department kind only);
+- inspectors: their own row (inspector kind only);
+- anybody else: 403. A subject outside the caller's scope is 404 for the drill-down.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cityops.cases.models import Case
+from cityops.cases.scope import case_scope_q
+from cityops.core.errors import Forbidden, InvalidInput, NotFound
+from cityops.core.permissions import ensure_path_visible, is_platform_admin, region_scope_q
+from cityops.evaluation.counters import COUNTERS, REGION_KINDS, SUBJECT_EXPRESSIONS, USER_KINDS
+from cityops.evaluation.facts import case_facts_refresh
+from cityops.evaluation.models import CaseFact, Snapshot, SubjectKind
+from cityops.evaluation.scheme import (
+    GradeDef,
+    IndicatorDef,
+    composite,
+    grade_of,
+    grades_from_dicts,
+    indicator_score,
+    indicator_value,
+    indicators_from_dicts,
+    scheme_load,
+)
+from cityops.geo.models import Level, Region
+from cityops.org.models import Department, Role, User
+
+MAX_PERIOD_DAYS = 366
+# Below this many visible subjects the aggregates are restricted to them (an inspector, a department).
+SMALL_SCOPE = 200
+BROAD_ROLES = (Role.LEADER, Role.SHIFT_LEADER, Role.DISPATCHER, Role.ACCEPTOR)
+# The grid's ancestor of each region level (grid → community → street → district).
+GRID_ANCESTOR = {SubjectKind.COMMUNITY: "parent_id", SubjectKind.STREET: "parent__parent_id",
+                 SubjectKind.DISTRICT: "parent__parent__parent_id"}
+
+
+@dataclass
+class ResultRow:
+    """One subject's counters, indicator values and scores, composite score, grade and rank."""
+
+    subject_id: int
+    code: str
+    name: str
+    counters: dict[str, int]
+    values: dict[str, float | None]
+    scores: dict[str, float | None]
+    composite: float | None
+    grade: str
+    grade_colour: str
+    rank: int | None = None
+
+
+@dataclass
+class SnapshotInfo:
+    id: int
+    month: dt.date
+    published_at: dt.datetime
+    published_by: str
+    evaluated_at: dt.datetime
+
+
+@dataclass
+class EvaluationResult:
+    """The evaluation of one subject kind for a period: definitions and ranked rows."""
+
+    kind: str
+    start: dt.date
+    end: dt.date
+    indicators: list[IndicatorDef]
+    rows: list[ResultRow]
+    generated_at: dt.datetime
+    grades: list[GradeDef] = field(default_factory=list)
+    counters: list[tuple[str, str]] = field(default_factory=list)
+    snapshot: SnapshotInfo | None = None
+    region: str | None = None
+
+
+# --- input ------------------------------------------------------------------------------------------------
+
+
+def parse_kind(kind: str) -> str:
+    """The subject kind, or 422 naming `kind`."""
+    if kind not in SubjectKind.values:
+        raise InvalidInput(_("Unknown subject kind %(kind)r; use one of: %(choices)s.")
+                           % {"kind": kind, "choices": ", ".join(SubjectKind.values)}, field="kind")
+    return kind
+
+
+def parse_date(value: str | dt.date | None, name: str) -> dt.date:
+    """A date from "YYYY-MM-DD" (or a date), or 422 naming the field."""
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value or ""))
+    except ValueError:
+        raise InvalidInput(_("%(name)s must be a date like 2026-03-01.") % {"name": name}, field=name) from None
+
+
+def parse_month(value: str | dt.date | None, name: str = "month") -> dt.date:
+    """The first day of a month given as "YYYY-MM" (or a date in it), or 422 naming the field."""
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    try:
+        return dt.date.fromisoformat(f"{value}-01") if value and len(str(value)) == 7 else _bad_month(name)
+    except ValueError:
+        return _bad_month(name)
+
+
+def _bad_month(name: str) -> dt.date:
+    raise InvalidInput(_("%(name)s must be a month like 2026-03.") % {"name": name}, field=name)
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day of `month`."""
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, following - dt.timedelta(days=1)
+
+
+def last_month(today: dt.date | None = None) -> dt.date:
+    """The first day of the month before `today` (the default evaluation period)."""
+    today = today or timezone.localdate()
+    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def check_period(start: dt.date, end: dt.date) -> None:
+    """Refuse (422) a period that ends before it starts or is longer than a year (366 days)."""
+    if start > end:
+        raise InvalidInput(_("The period starts after it ends."), field="start")
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise InvalidInput(_("A period may be at most %(n)d days long.") % {"n": MAX_PERIOD_DAYS}, field="end")
+
+
+def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, the day after end 00:00) in the local time zone."""
+    tz = timezone.get_current_timezone()
+    begin = timezone.make_aware(dt.datetime.combine(start, dt.time.min), tz)
+    stop = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min), tz)
+    return begin, stop
+
+
+# --- who sees which subjects --------------------------------------------------------------------------------
+
+
+def viewer_mode(user: Any, kind: str) -> str:
+    """"all", "scope", "department" or "self" for `user` evaluating `kind`; 403 when they may not."""
+    if not getattr(user, "is_authenticated", False):
+        raise Forbidden(_("Authentication required."))
+    if is_platform_admin(user):
+        return "all"
+    if user.has_role(*BROAD_ROLES):
+        return "scope"
+    if user.has_role(Role.HANDLER) and kind == SubjectKind.DEPARTMENT:
+        return "department"
+    if user.has_role(Role.INSPECTOR) and kind == SubjectKind.INSPECTOR:
+        return "self"
+    raise Forbidden(_("You may not see this evaluation."))
+
+
+def subject_querysets(user: Any, kind: str, region: Region | None = None) -> tuple[QuerySet, QuerySet]:
+    """(subjects listed even without activity, subjects the user may see) of `kind` for `user`."""
+    mode = viewer_mode(user, kind)
+    if kind in USER_KINDS:
+        visible = User.objects.filter(pk=user.pk) if mode == "self" else User.objects.filter(
+            region_scope_q(user, "scope_region__path") if mode == "scope" else Q())
+        if region is not None:
+            visible = visible.filter(scope_region__path__startswith=region.path)
+        return visible.filter(role_assignments__role=kind, is_active=True).distinct(), visible
+    if kind == SubjectKind.DEPARTMENT:
+        visible = Department.objects.filter(_department_q(user, mode))
+        if region is not None:
+            visible = visible.filter(region__path__startswith=region.path)
+        return visible.filter(is_active=True), visible
+    visible = Region.objects.filter(level=Level(kind)).filter(region_scope_q(user) if mode == "scope" else Q())
+    if region is not None:
+        visible = visible.filter(path__startswith=region.path)
+    return visible, visible
+
+
+def _department_q(user: Any, mode: str) -> Q:
+    if mode == "all":
+        return Q()
+    scoped = getattr(user, "scope_department", None)
+    if mode == "department":
+        paths = [d.path for d in (user.department, scoped) if d is not None]
+        return _any_prefix("path", paths)
+    if scoped is not None:
+        return Q(path__startswith=scoped.path)
+    return region_scope_q(user, "region__path")
+
+
+def _any_prefix(field_name: str, paths: list[str]) -> Q:
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{f"{field_name}__startswith": path})
+    return q
+
+
+def _region_filter(user: Any, code: str | None) -> Region | None:
+    """The region `code` narrowing the subjects (404 when unknown or outside the user's scope)."""
+    if not code:
+        return None
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise NotFound(_("Region not found."))
+    ensure_path_visible(user, region.path, what="Region")
+    return region
+
+
+def _describe(kind: str, objects: QuerySet) -> dict[int, tuple[str, str]]:
+    """subject id → (code, name)."""
+    if kind in USER_KINDS:
+        return {u["pk"]: (u["username"], u["full_name"] or u["username"])
+                for u in objects.values("pk", "username", "full_name")}
+    return {o["pk"]: (o["code"], o["name"]) for o in objects.values("pk", "code", "name")}
+
+
+# --- counting -------------------------------------------------------------------------------------------------
+
+
+def evaluation_counts(kind: str, start: dt.date, end: dt.date, *, now: dt.datetime,
+                      subject_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
+    """subject id → counter → value, for every subject with a case in the period (grouped aggregates)."""
+    begin, stop = _bounds(start, end)
+    groups: dict[tuple[str, str], list[tuple[str, str, Any]]] = defaultdict(list)
+    for code, counter in COUNTERS[kind].items():
+        for i, part in enumerate(counter.parts):
+            groups[(part.subject, counter.period)].append((f"{code}__{i}", code, part))
+    totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (subject, period), parts in groups.items():
+        facts = CaseFact.objects.filter(**{f"{period}__gte": begin, f"{period}__lt": stop}).annotate(
+            subject=SUBJECT_EXPRESSIONS[subject]).filter(subject__isnull=False)
+        if subject_ids is not None:
+            facts = facts.filter(subject__in=subject_ids)
+        aggregates = {name: Count("pk", filter=part.where(now)) if part.total is None
+                      else Sum(part.total, filter=part.where(now)) for name, _code, part in parts}
+        for row in facts.order_by().values("subject").annotate(**aggregates):
+            for name, code, _part in parts:
+                totals[row["subject"]][code] += row[name] or 0
+    return totals
+
+
+def grid_counts(kind: str) -> dict[int, int]:
+    """Region id → unit grids inside it, for the community, street and district kinds."""
+    if kind == SubjectKind.GRID:
+        return defaultdict(lambda: 1)
+    ancestor = GRID_ANCESTOR.get(kind)
+    if ancestor is None:
+        return {}
+    rows = Region.objects.filter(level=Level.GRID).order_by().values(ancestor).annotate(n=Count("pk"))
+    return {row[ancestor]: row["n"] for row in rows if row[ancestor] is not None}
+
+
+def score_rows(kind: str, subjects: dict[int, tuple[str, str]], counts: dict[int, dict[str, int]],
+               indicators: list[IndicatorDef], grades: list[GradeDef]) -> list[ResultRow]:
+    """Rows with values, scores, composite and grade for `subjects`, ranked (ties share a rank)."""
+    grids = grid_counts(kind) if "grids" in COUNTERS[kind] else {}
+    rows = []
+    for subject_id, (code, name) in subjects.items():
+        counters = {c: int(counts.get(subject_id, {}).get(c, 0)) for c in COUNTERS[kind]}
+        if "grids" in counters:
+            counters["grids"] = grids.get(subject_id, 0)
+        rows.append(score_row(subject_id, code, name, counters, indicators, grades))
+    return rank_rows(rows)
+
+
+def score_row(subject_id: int, code: str, name: str, counters: dict[str, int], indicators: list[IndicatorDef],
+              grades: list[GradeDef]) -> ResultRow:
+    values = {ind.code: indicator_value(ind, counters) for ind in indicators}
+    scores = {ind.code: indicator_score(ind, values[ind.code]) for ind in indicators}
+    total = composite(indicators, scores)
+    band = grade_of(grades, total)
+    return ResultRow(subject_id, code, name, counters, values, scores, total, band.grade if band else "",
+                     band.colour_hex if band else "")
+
+
+def rank_rows(rows: list[ResultRow]) -> list[ResultRow]:
+    """Best composite first; equal composites share a rank (1, 1, 3); rows without a composite have none."""
+    rows.sort(key=lambda r: (r.composite is None, -(r.composite or 0), r.code))
+    previous, rank = None, 0
+    for position, row in enumerate(rows, start=1):
+        if row.composite is None:
+            row.rank = None
+            continue
+        if row.composite != previous:
+            rank, previous = position, row.composite
+        row.rank = rank
+    return rows
+
+
+# --- public selectors -------------------------------------------------------------------------------------------
+
+
+def evaluation_run(*, user: Any, kind: str, start: dt.date, end: dt.date, region: str | None = None,
+                   now: dt.datetime | None = None) -> EvaluationResult:
+    """Evaluate (综合评价) the subjects of `kind` the user may see for [start, end], live from the case facts."""
+    kind = parse_kind(kind)
+    check_period(start, end)
+    area = _region_filter(user, region)
+    listed, visible = subject_querysets(user, kind, area)
+    case_facts_refresh()
+    now = now or timezone.now()
+    indicators, grades = scheme_load(kind)
+    visible_ids = list(visible.values_list("pk", flat=True)[:SMALL_SCOPE + 1])
+    restrict = visible_ids if len(visible_ids) <= SMALL_SCOPE else None
+    counts = evaluation_counts(kind, start, end, now=now, subject_ids=restrict)
+    subjects = _describe(kind, listed)
+    extra = set(counts) - set(subjects)
+    if extra:
+        subjects.update(_describe(kind, visible.filter(pk__in=extra)))
+    rows = score_rows(kind, subjects, counts, indicators, grades)
+    return EvaluationResult(kind, start, end, indicators, rows, now, grades, _counter_labels(kind), None, region)
+
+
+def evaluation_compute_all(*, kind: str, start: dt.date, end: dt.date, now: dt.datetime) -> EvaluationResult:
+    """Every subject of `kind` (no viewer scope): what a published snapshot freezes."""
+    case_facts_refresh()
+    indicators, grades = scheme_load(kind)
+    counts = evaluation_counts(kind, start, end, now=now)
+    if kind in USER_KINDS:
+        listed = User.objects.filter(Q(role_assignments__role=kind, is_active=True) | Q(pk__in=list(counts)))
+    elif kind == SubjectKind.DEPARTMENT:
+        listed = Department.objects.filter(Q(is_active=True) | Q(pk__in=list(counts)))
+    else:
+        listed = Region.objects.filter(level=Level(kind))
+    rows = score_rows(kind, _describe(kind, listed.distinct()), counts, indicators, grades)
+    return EvaluationResult(kind, start, end, indicators, rows, now, grades, _counter_labels(kind))
+
+
+def _counter_labels(kind: str) -> list[tuple[str, str]]:
+    return [(code, str(c.label)) for code, c in COUNTERS[kind].items()]
+
+
+def evaluation_drilldown(*, user: Any, kind: str, subject_id: int, counter: str, start: dt.date, end: dt.date,
+                         now: dt.datetime | None = None) -> QuerySet[Case]:
+    """The cases behind one count of one subject (drill down from a score to its cases), newest first."""
+    kind = parse_kind(kind)
+    check_period(start, end)
+    definition = COUNTERS[kind].get(counter)
+    if definition is None or not definition.parts:
+        raise InvalidInput(_("Unknown case counter %(counter)r for %(kind)s; use one of: %(choices)s.") % {
+            "counter": counter, "kind": kind,
+            "choices": ", ".join(c for c, d in COUNTERS[kind].items() if d.parts)}, field="counter")
+    _listed, visible = subject_querysets(user, kind)
+    if not visible.filter(pk=subject_id).exists():
+        raise NotFound(_("Subject not found."))
+    case_facts_refresh()
+    now = now or timezone.now()
+    begin, stop = _bounds(start, end)
+    q = Q(pk__in=[])
+    for part in definition.parts:
+        facts = CaseFact.objects.filter(**{f"{definition.period}__gte": begin, f"{definition.period}__lt": stop})
+        facts = facts.annotate(subject=SUBJECT_EXPRESSIONS[part.subject]).filter(part.where(now), subject=subject_id)
+        q |= Q(pk__in=facts.values("case_id"))
+    return (Case.objects.filter(q).filter(case_scope_q(user))
+            .select_related("catalog_class", "urgency", "department", "handling_unit")
+            .order_by("-reported_at", "-id"))
+
+
+def evaluation_results(*, user: Any, kind: str, start: dt.date, end: dt.date,
+                       region: str | None = None) -> EvaluationResult:
+    """The published snapshot when [start, end] is exactly a published month, otherwise a live evaluation."""
+    kind = parse_kind(kind)
+    check_period(start, end)
+    if start.day == 1 and month_bounds(start) == (start, end):
+        snapshot = Snapshot.objects.filter(kind=kind, month=start).first()
+        if snapshot is not None:
+            return snapshot_result(user=user, snapshot=snapshot, region=region)
+    return evaluation_run(user=user, kind=kind, start=start, end=end, region=region)
+
+
+def snapshot_result(*, user: Any, snapshot: Snapshot, region: str | None = None) -> EvaluationResult:
+    """A published snapshot as a result, with only the rows of subjects the user may see (published ranks kept)."""
+    area = _region_filter(user, region)
+    _listed, visible = subject_querysets(user, snapshot.kind, area)
+    scheme = snapshot.scheme
+    rows = snapshot.rows.all()
+    if not (is_platform_admin(user) and area is None):
+        rows = rows.filter(subject_id__in=visible.values("pk"))
+    result_rows = [
+        ResultRow(r.subject_id, r.subject_code, r.subject_name, r.counters,
+                  {k: v["value"] for k, v in r.scores.items()}, {k: v["score"] for k, v in r.scores.items()},
+                  float(r.composite) if r.composite is not None else None, r.grade,
+                  _colour(scheme, r.grade), r.rank)
+        for r in rows.order_by("rank", "subject_code")
+    ]
+    result_rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.code))
+    info = SnapshotInfo(snapshot.pk, snapshot.month, snapshot.published_at, snapshot.published_by_label,
+                        snapshot.evaluated_at)
+    return EvaluationResult(snapshot.kind, snapshot.start, snapshot.end,
+                            indicators_from_dicts(scheme.get("indicators", [])), result_rows, snapshot.evaluated_at,
+                            grades_from_dicts(scheme.get("grades", [])),
+                            [tuple(c) for c in scheme.get("counters", [])], info, region)
+
+
+def _colour(scheme: dict[str, Any], grade: str) -> str:
+    return next((g["colour_hex"] for g in scheme.get("grades", []) if g["grade"] == grade), "")
+
+
+def snapshot_list(*, user: Any, kind: str | None = None) -> QuerySet[Snapshot]:
+    """Published snapshots (any authenticated staff with an evaluation role may list them), newest first."""
+    if kind:
+        kind = parse_kind(kind)
+        viewer_mode(user, kind)
+    elif not (is_platform_admin(user) or user.has_role(*BROAD_ROLES, Role.HANDLER, Role.INSPECTOR)):
+        raise Forbidden(_("You may not see this evaluation."))
+    snapshots = Snapshot.objects.annotate(row_count=Count("rows")).order_by("-month", "kind")
+    return snapshots.filter(kind=kind) if kind else snapshots
+
+
+def snapshot_get(*, user: Any, snapshot_id: int) -> Snapshot:
+    """One published snapshot, or 404; 403 when the user may not see its kind."""
+    snapshot = Snapshot.objects.filter(pk=snapshot_id).first()
+    if snapshot is None:
+        raise NotFound(_("Snapshot not found."))
+    viewer_mode(user, snapshot.kind)
+    return snapshot
+
+
+def visible_kinds(user: Any) -> list[str]:
+    """The subject kinds `user` may evaluate (for the page's tabs)."""
+    kinds = []
+    for kind in SubjectKind.values:
+        try:
+            viewer_mode(user, kind)
+        except Forbidden:
+            continue
+        kinds.append(kind)
+    return kinds
+
+
+def is_region_kind(kind: str) -> bool:
+    return kind in REGION_KINDS
