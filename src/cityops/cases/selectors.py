@@ -82,6 +82,11 @@ def case_list_for_user(*, user: Any, filters: CaseFilters) -> Page:
     return Page(items=rows, next_cursor=_encode_cursor(order, rows[-1]) if more else None)
 
 
+def case_filter_q(filters: CaseFilters) -> Q:
+    """The filter of `filters` alone (no scope, order or paging), for aggregates over the same filters (the one map)."""
+    return _filter_q(filters)
+
+
 def _filter_q(filters: CaseFilters) -> Q:
     q = Q()
     if filters.states:

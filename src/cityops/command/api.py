@@ -1,7 +1,110 @@
-"""API of the command app (filled in by the command work)."""
+"""HTTP API of the command one map (指挥一张图): thin, every read scoped to the caller (`command.selectors`).
+
+All endpoints are for the command centre's staff (leader, shift leader, dispatcher, acceptor, admin; 403 for
+others) and need the token scope `cases:read` (components: `assets:read`). The map filters are the same query
+parameters everywhere: `class`, `state` (open states only, repeat or comma-separate), `region`, `department`,
+`source`, `from`, `to` (reported since / until, ISO dates in Asia/Shanghai) and `overdue` (true: overdue only).
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from cityops.command import selectors
+from cityops.core.permissions import require_token_scope
+from cityops.geo.selectors import parse_bbox
 
 router = Router()
+
+
+class ErrorOut(Schema):
+    code: str
+    detail: str
+    field: str | None = None
+
+
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class MapFilterQuery(Schema):
+    """The map's filters (documented here; parsed by `command.selectors.map_filters`)."""
+
+    catalog_class: str | None = Field(None, alias="class", description='"matter:06010" or a bare code.')
+    state: list[str] | None = Field(None, description="Open states only; repeat the parameter or comma-separate.")
+    region: str | None = Field(None, description="Region code of any level: the cases inside it.")
+    department: str | None = Field(None, description="Department code: its cases and its sub-units'.")
+    source: str | None = Field(None, description="Report channel (inspector, citizen, hotline, …).")
+    reported_from: str | None = Field(None, alias="from", description="Reported since (ISO date or date-time).")
+    reported_to: str | None = Field(None, alias="to", description="Reported until (ISO date, inclusive).")
+    overdue: str | None = Field(None, description="true: overdue cases only.")
+
+
+def _caller(request: HttpRequest, scope: str = "cases:read") -> Any:
+    require_token_scope(request.auth, scope)
+    selectors.require_centre_staff(request.auth)
+    return request.auth
+
+
+@router.get("/clusters", response={200: dict, **ERRORS}, url_name="command_clusters",
+            summary="Open cases in a bbox, clustered for a zoom")
+def clusters(request: HttpRequest, bbox: str, zoom: str, filters: Query[MapFilterQuery]) -> Any:
+    """Clusters of open cases per map cell (count, mean position, overdue count, counts per state, dominant
+    state) and individual cases where a cell holds three or fewer, or at zoom ≥ 17 when at most 2,000 are in
+    view. `bbox` is minlon,minlat,maxlon,maxlat (WGS84), at most 4,096 screen pixels across at `zoom` (0–20)."""
+    user = _caller(request)
+    return selectors.case_clusters(user=user, bbox=parse_bbox(bbox), zoom=selectors.check_zoom(zoom),
+                                   filters=selectors.map_filters(request.GET))
+
+
+@router.get("/load", response={200: dict, **ERRORS}, url_name="command_load",
+            summary="Open and overdue counts per region in a bbox, as GeoJSON")
+def load(request: HttpRequest, bbox: str, zoom: str, filters: Query[MapFilterQuery], level: str | None = None) -> Any:
+    """Regions of `level` (grid, community, street, district; by zoom when omitted: districts below 11, streets
+    to 12, communities to 14, grids from 15) in `bbox`, simplified for `zoom`, each with `open` and `overdue`."""
+    user = _caller(request)
+    return selectors.region_load(user=user, bbox=parse_bbox(bbox), zoom=selectors.check_zoom(zoom),
+                                 filters=selectors.map_filters(request.GET), level=level)
+
+
+@router.get("/inspectors", response={200: dict, **ERRORS}, url_name="command_inspectors",
+            summary="Inspectors' last positions")
+def inspectors(request: HttpRequest, hours: int = selectors.POSITION_HOURS) -> Any:
+    """Each inspector in the caller's scope with a position in the last `hours` (1–72): their last one."""
+    user = _caller(request)
+    return selectors.inspector_positions(user=user, hours=hours)
+
+
+@router.get("/inspectors/{username}/track", response={200: dict, **ERRORS}, url_name="command_track",
+            summary="One inspector's track for a day")
+def track(request: HttpRequest, username: str, day: str | None = None) -> Any:
+    """The inspector's positions on `day` (ISO date, Asia/Shanghai; today when omitted) as a LineString."""
+    user = _caller(request)
+    return selectors.inspector_track(user=user, username=username, day=day)
+
+
+@router.get("/components", response={200: dict, **ERRORS}, url_name="command_components",
+            summary="Components in a bbox (close zooms only)")
+def components(request: HttpRequest, bbox: str, zoom: str) -> Any:
+    """The component census (部件) inside `bbox` at zoom ≥ 17; an empty collection with `zoom_in` further out."""
+    user = _caller(request, "assets:read")
+    return selectors.component_layer(user=user, bbox=parse_bbox(bbox), zoom=selectors.check_zoom(zoom))
+
+
+@router.get("/feed", response={200: dict, **ERRORS}, url_name="command_feed",
+            summary="New and overdue cases since a cursor")
+def feed(request: HttpRequest, filters: Query[MapFilterQuery], after: int | None = None) -> Any:
+    """`case.reported` and `case.overdue` events of matching cases, newest first; pass `cursor` back as `after`."""
+    user = _caller(request)
+    return selectors.case_feed(user=user, filters=selectors.map_filters(request.GET), after=after)
+
+
+@router.get("/headline", response={200: dict, **ERRORS}, url_name="command_headline",
+            summary="Today's headline numbers")
+def headline(request: HttpRequest, filters: Query[MapFilterQuery]) -> Any:
+    """Cases reported, registered, dispatched and closed today (Asia/Shanghai), the on-time rate of today's
+    closings and the open cases overdue now (see docs/command.md for the definitions)."""
+    user = _caller(request)
+    return selectors.headline(user=user, filters=selectors.map_filters(request.GET))
