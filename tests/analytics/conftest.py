@@ -40,3 +40,13 @@ def staff(personas, city):
         "shift_leader": f.make_user("shift_leader", Role.SHIFT_LEADER, scope_region=east),
         "west_leader": f.make_user("west_leader", Role.LEADER, scope_region=west),
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Forecasts are cached per scope and day; a rolled-back test must not leave its results behind."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
