@@ -48,7 +48,7 @@ def evaluation_snapshot_publish(*, kind: str, month: dt.date | str, actor: Any,
                                                scheme=scheme)
             SnapshotRow.objects.bulk_create([_row(snapshot, r) for r in result.rows], batch_size=1000)
             audit_log(actor=actor, action="evaluation.snapshot.published", obj=snapshot,
-                      data={"kind": kind, "month": month.isoformat(), "rows": len(result.rows)})
+                      data={"kind": kind, "month": f"{month:%Y-%m}", "rows": len(result.rows)})
     except IntegrityError:
         # Two publishers at once: the unique (kind, month) constraint lets exactly one through.
         raise _already_published(kind, month) from None
