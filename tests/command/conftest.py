@@ -11,7 +11,7 @@ from tests.cases.workflow_cast import *  # noqa: F403  (the cast, garbage and fa
 # Two spots in the small city: 东区网格1 and 西区网格1 (cityops.testing.factories).
 EAST = (104.0025, 30.0175)
 WEST = (104.0225, 30.0175)
-CITY_BBOX = "103.99,29.99,104.05,30.03"
+CITY_BBOX = "104.0,30.0,104.04,30.03"
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cityops.cases import selectors as case_selectors
@@ -101,7 +102,7 @@ def _int(value: str, field: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise InvalidInput(f"{field} must be a whole number.", field=field) from None
+        raise InvalidInput(_("%(field)s must be a whole number.") % {"field": field}, field=field) from None
 
 
 @login_required
