@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from cityops.cases.selectors import case_summaries
 from cityops.core.permissions import require_token_scope
@@ -68,9 +68,9 @@ def snapshots(request: HttpRequest, kind: str | None = None) -> list[dict[str, A
 
 
 @router.post("/snapshots", response={201: SnapshotOut, 409: ErrorOut, **ERRORS}, summary="Publish a month")
-def publish(request: HttpRequest, payload: PublishIn) -> tuple[int, dict[str, Any]]:
+def publish(request: HttpRequest, payload: PublishIn) -> Status:
     """Freeze a finished month of one kind (shift leader, leader, admin); a second publish answers 409."""
     require_token_scope(request.auth, "cases:write")
     snapshot = services.evaluation_snapshot_publish(kind=payload.kind, month=payload.month, actor=request.auth)
-    return 201, selectors.snapshot_as_dict(snapshot)
+    return Status(201, selectors.snapshot_as_dict(snapshot))
 
