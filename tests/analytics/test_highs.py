@@ -32,7 +32,7 @@ def test_heat_buckets_by_the_local_hour_and_weekday_across_midnight_utc(put, sta
     assert heat.cells[0][0] == 2 and heat.cells[6][23] == 1 and heat.cells[2][8] == 1
     assert heat.cells[6][16] == 0  # not the UTC hour
     assert (heat.total, heat.peak) == (4, 2)
-    assert heat.level(2) == 4 and heat.level(0) == 0 and heat.level(1) == 2
+    assert heat.level(2) == 5 and heat.level(0) == 0 and heat.level(1) == 3
 
 
 def test_hotspots_count_each_stored_cell_and_fold_into_coarser_parents(put, staff):
@@ -60,7 +60,7 @@ def test_hotspots_geojson_is_closed_hexagons_in_lon_lat_with_counts(put, staff):
     lon, lat = ring[0]
     assert 103.9 < lon < 104.1 and 29.9 < lat < 30.1
     assert feature["properties"] | {} == {"cell": h3.int_to_str(h3.latlng_to_cell(EAST_1[1], EAST_1[0], 9)),
-                                          "count": 1, "rank": 1, "share": 100.0, "level": 3}
+                                          "count": 1, "rank": 1, "share": 100.0, "level": 5}
 
 
 def test_hotspots_only_count_cases_in_the_viewers_scope(put, staff):

@@ -140,7 +140,7 @@ def dimension_out(stats: DimensionStats) -> dict[str, Any]:
     }
 
 
-@router.get("/stats", response={200: DimensionOut, **ERRORS}, summary="Counts and rates by a dimension")
+@router.get("/stats", url_name="analytics-stats", response={200: DimensionOut, **ERRORS}, summary="Counts and rates by a dimension")
 def stats(request: HttpRequest, query: Query[DimensionQuery]) -> dict[str, Any]:
     """Cases reported in the period by class, source, region, department, state or day/week/month, with the
     previous period (环比) and the same period a year before (同比)."""
@@ -149,7 +149,7 @@ def stats(request: HttpRequest, query: Query[DimensionQuery]) -> dict[str, Any]:
     return dimension_out(stats_by_dimension(scope=scope, period=period, dimension=query.dimension, user=request.auth))
 
 
-@router.get("/heat", response={200: HeatOut, **ERRORS}, summary="High-incidence times: hour × weekday")
+@router.get("/heat", url_name="analytics-heat", response={200: HeatOut, **ERRORS}, summary="High-incidence times: hour × weekday")
 def heat(request: HttpRequest, query: Query[StatsQuery]) -> dict[str, Any]:
     """Reports per local weekday and hour (高发时间)."""
     scope = _scope(request, query)
@@ -165,7 +165,7 @@ class HotspotsQuery(StatsQuery):
     limit: str | None = Field(None, description="At most this many hexagons, busiest first (1–5000, default 500).")
 
 
-@router.get("/hotspots", response={200: HotspotsOut, **ERRORS}, summary="High-incidence places: H3 hexagons")
+@router.get("/hotspots", url_name="analytics-hotspots", response={200: HotspotsOut, **ERRORS}, summary="High-incidence places: H3 hexagons")
 def hotspots(request: HttpRequest, query: Query[HotspotsQuery]) -> dict[str, Any]:
     """GeoJSON hexagons with their report count, share and colour step 0–5 (高发地点)."""
     scope = _scope(request, query)
@@ -181,7 +181,7 @@ class TopPlacesQuery(StatsQuery):
     limit: str | None = Field(None, description="How many (1–100, default 10).")
 
 
-@router.get("/top-places", response={200: list[PlaceOut], **ERRORS}, summary="Top grids or streets")
+@router.get("/top-places", url_name="analytics-top-places", response={200: list[PlaceOut], **ERRORS}, summary="Top grids or streets")
 def top_places(request: HttpRequest, query: Query[TopPlacesQuery]) -> list[Any]:
     """The regions of a level with the most reports in the period (高发网格 / 高发街道)."""
     scope = _scope(request, query)
@@ -195,7 +195,7 @@ class TopClassesQuery(StatsQuery):
     granularity: str = Field("week", description="week or month.")
 
 
-@router.get("/top-classes", response={200: TopClassesOut, **ERRORS}, summary="Top classes and their trend")
+@router.get("/top-classes", url_name="analytics-top-classes", response={200: TopClassesOut, **ERRORS}, summary="Top classes and their trend")
 def top_classes(request: HttpRequest, query: Query[TopClassesQuery]) -> dict[str, Any]:
     """The most reported classes and their counts per week or month (高发类型)."""
     scope = _scope(request, query)
@@ -235,7 +235,7 @@ class ForecastOut(Schema):
     classes: list[ForecastSeriesOut]
 
 
-@router.get("/forecast", response={200: ForecastOut, **ERRORS}, summary="Next week's reports per region and class")
+@router.get("/forecast", url_name="analytics-forecast", response={200: ForecastOut, **ERRORS}, summary="Next week's reports per region and class")
 def forecast(request: HttpRequest, query: Query[ForecastQuery]) -> dict[str, Any]:
     """Expected reports over the next 7 days for the busiest regions and classes (Holt-Winters, weekly season),
     with each method's backtest error over the last 4 weeks, regions ranked by expected load."""

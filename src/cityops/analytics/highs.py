@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -46,9 +47,12 @@ class HeatTable:
 
     def level(self, count: int) -> int:
         """A colour step 0–5 of a cell, relative to the peak cell."""
-        if not count or not self.peak:
-            return 0
-        return min(5, 1 + int(5 * count / (self.peak + 1)))
+        return colour_step(count, self.peak)
+
+
+def colour_step(count: int, peak: int) -> int:
+    """Colour steps 1–5 in equal fifths of the peak (the peak itself is 5); 0 for nothing."""
+    return math.ceil(5 * count / peak) if count > 0 and peak > 0 else 0
 
 
 def heat_table(*, scope: Scope, period: Period) -> HeatTable:
@@ -124,7 +128,7 @@ def hotspots_geojson(spots: list[Hotspot], *, resolution: int) -> dict[str, Any]
             "geometry": {"type": "Polygon", "coordinates": [ring]},
             "properties": {"cell": spot.cell_hex, "count": spot.count, "rank": rank,
                            "share": round(100.0 * spot.count / total, 1) if total else 0.0,
-                           "level": min(5, 1 + int(5 * spot.count / (peak + 1))) if peak else 0},
+                           "level": colour_step(spot.count, peak)},
         })
     return {"type": "FeatureCollection", "resolution": resolution, "total": total, "features": features}
 

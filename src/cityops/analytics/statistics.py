@@ -6,8 +6,8 @@ the on-time test): no per-case Python, so a year of a million-case city is a few
 What a row counts, for the cases *reported* in the period:
 - reported (上报数): all of them, voided included;
 - registered (立案数): those past registration and not voided (their current state is 待派遣 or later);
-- closed (结案数) and on-time closed (按期结案数: closed, every 处置 round within its limit and the 结案 step
-  not late — read from `evaluation.CaseFact`, so refresh the facts first);
+- closed (结案数) and on-time closed (按期结案数: closed, every 处置 round within its limit — the evaluation's
+  test, read from `evaluation.CaseFact`, so the facts are refreshed first);
 - overdue (超期数): overdue now, or a finished 处置 round ran past its limit; voided (作废数);
 - rates over registered: closing rate (结案率), on-time closing rate (按期结案率), overdue share (超期率).
 The comparisons give each row's reported count in the previous period (环比) and a year before (同比).
@@ -190,8 +190,9 @@ def _group_expression(dimension: str, level: str | None) -> Any:
 
 def _metric_aggregates() -> dict[str, Any]:
     closed = Q(state=CaseState.CLOSED)
-    # A fact is missing only until the next refresh; such a case is not counted on time (nor late).
-    on_time = closed & Q(fact__disposals_on_time=F("fact__disposals_done")) & ~Q(fact__close_on_time=False)
+    # The evaluation's 按期结案 test (every 处置 round within its extended deadline), so both pages agree. A fact
+    # is missing only until the next refresh; such a case counts neither on time nor late.
+    on_time = closed & Q(fact__disposals_on_time=F("fact__disposals_done"))
     late_disposal = Q(fact__disposals_done__gt=F("fact__disposals_on_time"))
     return {
         "reported": Count("pk"),
