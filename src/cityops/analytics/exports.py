@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cityops.analytics import report_tables  # noqa: F401  (registers this app's own report kinds)
@@ -134,7 +134,8 @@ def export_start(*, user: Any, kind: str, params: Any, fmt: str) -> ExportJob:
     inline = total is not None and total <= inline_rows()
     now = timezone.now()
     token = f"inline/{uuid.uuid4().hex[:12]}"
-    job = ExportJob(kind=report.kind, params=params, format=fmt, requested_by=user, rows_total=total,
+    job = ExportJob(kind=report.kind, params=params, format=fmt, language=translation.get_language() or "",
+                    requested_by=user, rows_total=total,
                     file_name=_download_name(report, tables, fmt, now), created_at=now)
     if inline:
         job.state, job.started_at, job.heartbeat_at, job.claimed_by, job.attempts = (
@@ -310,6 +311,11 @@ def _claim(*, token: str, batch: int, now: datetime) -> list[ExportJob]:
 
 
 def _run(job: ExportJob, *, token: str) -> bool:
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        return _run_as_requested(job, token=token)
+
+
+def _run_as_requested(job: ExportJob, *, token: str) -> bool:
     actor = "cityops worker"
     user = job.requested_by
     try:

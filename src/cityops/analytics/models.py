@@ -31,6 +31,8 @@ class ExportJob(models.Model):
     kind = models.CharField(_("report"), max_length=100)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     format = models.CharField(_("format"), max_length=4, choices=ExportFormat.choices)
+    # The requester's language: the worker writes headers and labels in it, as the request would have.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     # The builder runs again in the worker as this user, so the rows are exactly what they may see.
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
                                      on_delete=models.CASCADE, related_name="export_jobs")

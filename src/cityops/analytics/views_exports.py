@@ -15,9 +15,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cityops.analytics import exports
+from cityops.analytics import exports, report_tables
 from cityops.analytics.models import ExportFormat, ExportJob, ExportState
-from cityops.core.errors import Conflict, DomainError, NotFound
+from cityops.analytics.tables import ColumnKind
+from cityops.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
 # Form fields that are not the report's own parameters.
 _NOT_PARAMS = frozenset({"kind", "format", "csrfmiddlewaretoken"})
@@ -110,4 +111,47 @@ def _file_response(request: HttpRequest, job_id: Any) -> HttpResponse:
 @require_GET
 def monthly_report(request: HttpRequest) -> HttpResponse:
     """The printable monthly report (月度报告) of the viewer's scope (?month=YYYY-MM, default last month)."""
-    return HttpResponse("")
+    month = request.GET.get("month", "").strip()
+    error = None
+    try:
+        report = report_tables.monthly_report_for_user(user=request.user, month=month or None)
+    except Forbidden as exc:
+        return render(request, "cases/forbidden.html", {"message": exc.message}, status=403)
+    except InvalidInput as exc:  # a malformed month: say so, show last month
+        error = exc
+        report = report_tables.monthly_report_for_user(user=request.user)
+    context = {
+        "page": "exports", "report": report, "error": error, "month": f"{report.month:%Y-%m}",
+        "headline": [_headline_row(*row) for row in report_tables.headline_rows(report)],
+        "rankings": [_ranking_view(r) for r in report.rankings],
+        "classes": [{**c, "share": _show(c["share"], ColumnKind.RATE)} for c in report.top_classes],
+        "export_kind": report_tables.KIND,
+    }
+    return render(request, "analytics/report_monthly.html", context, status=422 if error else 200)
+
+
+def _headline_row(label: str, now: Any, before: Any, kind: str) -> dict[str, Any]:
+    change = ""
+    if now is not None and before is not None:
+        delta = now - before
+        change = (f"{delta * 100:+.2f} pp" if kind == ColumnKind.RATE else f"{delta:+d}") if delta else "±0"
+    return {"label": label, "value": _show(now, kind), "previous": _show(before, kind), "change": change}
+
+
+def _ranking_view(ranking: report_tables.Ranking) -> dict[str, Any]:
+    kinds = [kind for _name, kind in ranking.columns]
+    rows = [{**row, "composite": _show(row["composite"], ColumnKind.NUMBER),
+             "values": [_show(v, k) for v, k in zip(row["values"], kinds, strict=True)]} for row in ranking.rows]
+    return {"label": ranking.label, "kind": ranking.kind, "columns": [n for n, _k in ranking.columns], "rows": rows,
+            "published": ranking.published, "refused": ranking.refused}
+
+
+def _show(value: Any, kind: str) -> str:
+    """A number as the page prints it: rates as percentages, scores with two decimals, "—" for none."""
+    if value is None:
+        return "—"
+    if kind == ColumnKind.RATE:
+        return f"{value * 100:.2f}%"
+    if kind == ColumnKind.NUMBER:
+        return f"{value:.2f}"
+    return str(value)
