@@ -144,7 +144,7 @@
           style: function (f) {
             var value = f.properties[metric];
             var step = max ? Math.min(RAMP.length - 1, Math.floor((value / max) * (RAMP.length - 1) + 0.0001)) : 0;
-            return { color: "#8a5a2b", weight: 1, fillColor: RAMP[value ? Math.max(step, 1) : 0], fillOpacity: 0.55 };
+            return { color: "#8a5a2b", weight: 1, fillColor: RAMP[value ? Math.max(step, 1) : 0], fillOpacity: 0.45 };
           },
           onEachFeature: function (f, layer) {
             layer.bindTooltip(escapeHtml(f.properties.name) + " · " + f.properties.open + " / " +
@@ -209,6 +209,7 @@
     command.openCard = openCard;
 
     map.on("moveend", refreshAll);
+    refreshAll();  // the first view was set before the listener existed
     $("command-layer-cases").addEventListener("change", refreshCases);
     $("command-load").addEventListener("change", refreshLoad);
     $("command-layer-inspectors").addEventListener("change", refreshInspectors);
