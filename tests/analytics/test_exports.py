@@ -283,3 +283,26 @@ def test_a_stray_partial_file_of_a_killed_worker_is_removed(leader, export_dir):
     recent.write_bytes(b"being written")
     exports_expire()
     assert files(export_dir) == ["def.xlsx.part"]
+
+
+def test_the_worker_writes_in_the_requesters_language(leader, export_dir, settings):
+    from django.utils import translation
+
+    from cityops.analytics import tables
+    from cityops.analytics.tables import Table
+
+    seen = []
+
+    def spoken(*, user, params):
+        seen.append(translation.get_language())
+        return Table(title="t", columns=["a"], rows=[[1]], total=None)
+
+    tables.register_report("test.language", "test.language", spoken)
+    try:
+        with translation.override("zh-hans"):
+            job = export_start(user=leader, kind="test.language", params={}, fmt="csv")
+        with translation.override("en"):
+            export_run_due(worker_id="w1")
+    finally:
+        tables.REPORTS.pop("test.language")
+    assert job.language == "zh-hans" and seen == ["zh-hans", "zh-hans"]

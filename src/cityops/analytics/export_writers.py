@@ -89,7 +89,7 @@ def _discard(workbook: Workbook) -> None:
 
 def sheet_title(title: str, used: set[str]) -> str:
     """`title` made a valid, unique sheet name: no []:*?/\\, at most 31 characters."""
-    base = _SHEET_FORBIDDEN.sub("_", ILLEGAL_CHARACTERS_RE.sub("", title or "")).strip().strip("'") or "Sheet"
+    base = _SHEET_FORBIDDEN.sub("_", ILLEGAL_CHARACTERS_RE.sub("", str(title or ""))).strip().strip("'") or "Sheet"
     name, n = base[:SHEET_TITLE_MAX], 1
     while name.lower() in used:  # Excel compares sheet names without case
         n += 1
@@ -236,7 +236,7 @@ def write_csv(tables: Sequence[Table], out: BinaryIO, *, progress: Progress | No
             if several:
                 if number:
                     writer.writerow([])
-                writer.writerow([csv_value(table.title)])
+                writer.writerow([csv_value(str(table.title))])
             writer.writerow([csv_value(name) for name in table.columns])
             for row in table.rows:
                 writer.writerow([csv_value(value) for value in row])

@@ -189,7 +189,7 @@ def _total(tables: Sequence[Table]) -> int | None:
 
 
 def _download_name(report: ReportKind, tables: Sequence[Table], fmt: str, now: datetime) -> str:
-    title = (tables[0].title if len(tables) == 1 else str(report.label)) or report.kind
+    title = str(tables[0].title if len(tables) == 1 else report.label) or report.kind
     title = _UNSAFE_FILENAME.sub("_", title).strip(" ._")[:120] or "export"
     return f"{title}-{timezone.localtime(now):%Y%m%d-%H%M}.{fmt}"
 
