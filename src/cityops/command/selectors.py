@@ -104,7 +104,7 @@ def check_zoom(zoom: Any) -> int:
         value = int(zoom)
     except (TypeError, ValueError):
         value = -1
-    if not 0 <= value <= MAX_ZOOM or str(zoom).strip() not in {str(value), f"{value}.0"}:
+    if not 0 <= value <= MAX_ZOOM or str(zoom).strip() != str(value):  # "012" or "+12" are not zooms either
         raise InvalidInput(_("zoom must be a whole number between 0 and %(max)d.") % {"max": MAX_ZOOM}, field="zoom")
     return value
 
