@@ -42,6 +42,8 @@ def test_stats_drill_into_a_district_and_filter_by_class(client, history, staff)
     assert body["level"] == "street" and [(r["code"], r["reported"]) for r in body["rows"]] == [("510104001", 2)]
     body = get(client, staff["admin"], f"/stats?dimension=district&class=matter:09006&{MARCH}").json()
     assert [(r["code"], r["reported"]) for r in body["rows"]] == [("510105", 1)]
+    body = get(client, staff["admin"], f"/stats?dimension=grid&limit=1&{MARCH}").json()
+    assert (len(body["rows"]), body["left_off"], body["total"]["reported"]) == (1, 1, 3)
 
 
 def test_heat_hotspots_top_places_and_top_classes(client, history, staff):
@@ -100,6 +102,7 @@ def test_inspectors_get_403_and_anonymous_callers_401(client, staff, path):
     ("/stats?source=fax", "source"),
     ("/stats?region=000", "region"),
     ("/stats?department=NOPE", "department"),
+    ("/stats?limit=0", "limit"),
     ("/heat?end=2026-02-30", "end"),
     ("/hotspots?resolution=12", "resolution"),
     ("/hotspots?zoom=x", "zoom"),

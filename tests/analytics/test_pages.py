@@ -49,6 +49,8 @@ def test_region_rows_drill_down_to_the_next_level(client, history, staff):
     html = page(client, staff["admin"], "analytics:index", f"dimension=region&region=510104&{MARCH}").content.decode()
     assert "东区一街道" in html and "西区" not in html.split("<table")[1]
     assert 'class="crumbs"' in html
+    html = page(client, staff["admin"], "analytics:index", f"dimension=grid&limit=1&{MARCH}").content.decode()
+    assert "2 less reported rows are not shown" in html
 
 
 def test_a_time_dimension_draws_an_svg_chart(client, history, staff):

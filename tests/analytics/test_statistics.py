@@ -163,3 +163,10 @@ def test_bad_filters_and_dimensions_are_refused(staff):
     with pytest.raises(InvalidInput) as err:
         stats_by_dimension(scope=scope_for(staff["admin"]), period=MARCH, dimension="colour")
     assert err.value.field == "dimension"
+
+
+def test_a_limit_keeps_the_most_reported_rows_and_the_total_counts_all(march, staff):
+    stats = stats_by_dimension(scope=scope_for(staff["admin"]), period=MARCH, dimension="grid", limit=1)
+    assert [(r.code, r.reported) for r in stats.rows] == [("510104001001001", 2)]
+    # Left off: 东区网格4 (1 this period) and 西区网格1 (1 this period, 1 a year before).
+    assert stats.left_off == 2 and (stats.total.reported, stats.total.previous, stats.total.year_before) == (4, 2, 1)

@@ -44,6 +44,8 @@ class StatsQuery(Schema):
 class DimensionQuery(StatsQuery):
     dimension: str = Field("class", description="class, source, region (one level below `region`), district, "
                                                  "street, community, grid, department, state, day, week, month.")
+    limit: str | None = Field(None, description="At most this many rows, most reported first (1–50000, default "
+                                                "1000; time dimensions always have every bucket).")
 
 
 class PeriodOut(Schema):
@@ -78,6 +80,7 @@ class DimensionOut(Schema):
     previous_period: PeriodOut
     year_before_period: PeriodOut
     rows: list[StatRowOut]
+    left_off: int = Field(description="Rows beyond `limit` (still counted in `total`).")
     total: StatRowOut
 
 
@@ -136,7 +139,7 @@ def dimension_out(stats: DimensionStats) -> dict[str, Any]:
     return {
         "dimension": stats.dimension, "level": stats.level, "period": _period(stats.period),
         "previous_period": _period(stats.previous_period), "year_before_period": _period(stats.year_before_period),
-        "rows": [row.as_dict() for row in stats.rows], "total": stats.total.as_dict(),
+        "rows": [row.as_dict() for row in stats.rows], "left_off": stats.left_off, "total": stats.total.as_dict(),
     }
 
 
@@ -146,7 +149,9 @@ def stats(request: HttpRequest, query: Query[DimensionQuery]) -> dict[str, Any]:
     previous period (环比) and the same period a year before (同比)."""
     scope = _scope(request, query)
     period = period_parse(query.start, query.end)
-    return dimension_out(stats_by_dimension(scope=scope, period=period, dimension=query.dimension, user=request.auth))
+    limit = positive_int(query.limit, "limit", low=1, high=50_000, default=1000)
+    return dimension_out(stats_by_dimension(scope=scope, period=period, dimension=query.dimension, user=request.auth,
+                                            limit=limit))
 
 
 @router.get("/heat", url_name="analytics-heat", response={200: HeatOut, **ERRORS}, summary="High-incidence times: hour × weekday")

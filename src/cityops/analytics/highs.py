@@ -1,9 +1,9 @@
 """The three highs (三高): high-incidence times, places and classes, to decide where and when to patrol.
 
 - Times (高发时间): reports per local hour × weekday (Asia/Shanghai by default), one GROUP BY.
-- Places (高发地点): H3 hexagons — cases carry their resolution-10 cell; counts per stored cell come from one
-  GROUP BY and fold into coarser parents in Python (a city has at most tens of thousands of such cells) — and
-  the top unit grids and streets.
+- Places (高发地点): H3 hexagons — cases carry their resolution-10 cell; the database groups them by the
+  parent cell at the asked resolution (bit arithmetic on the index, `h3_parent_expression`) — and the top unit
+  grids and streets.
 - Classes (高发类型): the top N classes and their counts per week or month.
 """
 
@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F
+from django.db.models import Count, F, Value
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -104,14 +103,25 @@ class Hotspot:
 
 
 def hotspots(*, scope: Scope, period: Period, resolution: int = DEFAULT_RESOLUTION, limit: int = 500) -> list[Hotspot]:
-    """The busiest H3 cells at `resolution`, most cases first (高发地点)."""
-    stored = scope.in_period(period).values("h3_cell").annotate(n=Count("pk")).order_by()
-    counts: Counter[int] = Counter()
-    for row in stored.iterator(chunk_size=5000):
-        cell = row["h3_cell"]
-        parent = cell if resolution >= MAX_RESOLUTION else h3.cell_to_parent(cell, resolution)
-        counts[parent] += row["n"]
-    return [Hotspot(cell, n) for cell, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+    """The busiest H3 cells at `resolution`, most cases first (高发地点): one GROUP BY on the parent cell."""
+    parent = h3_parent_expression("h3_cell", resolution)
+    rows = (scope.in_period(period).values(cell=parent).annotate(n=Count("pk"))
+            .order_by("-n", "cell")[:limit])
+    return [Hotspot(row["cell"], row["n"]) for row in rows]
+
+
+def h3_parent_expression(field: str, resolution: int) -> Any:
+    """SQL for `h3.cell_to_parent(cell, resolution)` of a stored cell, so the database groups by the parent.
+
+    An H3 index keeps its resolution in bits 52–55 and one 3-bit digit per finer resolution below, unused digits
+    set to 7: the parent is the cell with resolution `resolution` and every digit after it set to 7. Plain
+    64-bit integer bit operations, the same on PostgreSQL and SQLite (the top bit is always clear).
+    """
+    if resolution >= MAX_RESOLUTION:
+        return F(field)
+    finer_digits = (1 << (3 * (15 - resolution))) - 1
+    return (F(field).bitor(Value(finer_digits)).bitand(Value(~(15 << 52)))
+            .bitor(Value(resolution << 52)))
 
 
 def hotspots_geojson(spots: list[Hotspot], *, resolution: int) -> dict[str, Any]:

@@ -16,12 +16,12 @@ The comparisons give each row's reported count in the previous period (环比) a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,6 +57,7 @@ REGION_FIELDS = {Level.DISTRICT: "district_id", Level.STREET: "street_id", Level
                  Level.GRID: "grid_id"}
 REGISTERED_STATES = (CaseState.REGISTERED, CaseState.DISPATCHED, CaseState.HANDLED, CaseState.CHECKING,
                      CaseState.CHECKED, CaseState.CLOSED, CaseState.SUSPENDED)
+ID_BATCH = 900
 METRICS = ("reported", "registered", "closed", "on_time_closed", "overdue", "voided")
 
 
@@ -128,12 +129,15 @@ class DimensionStats:
     rows: list[StatRow]
     total: StatRow
     level: str = ""  # the region level of the rows (region dimensions)
-    notes: list[str] = field(default_factory=list)
+    left_off: int = 0  # rows beyond the limit (the least reported), still counted in the total
 
 
 def stats_by_dimension(*, scope: Scope, period: Period, dimension: str, user: Any = None,
-                       refresh: bool = True) -> DimensionStats:
-    """Counts and rates of the scope's cases reported in `period`, grouped by `dimension` (统计报表)."""
+                       refresh: bool = True, limit: int | None = None) -> DimensionStats:
+    """Counts and rates of the scope's cases reported in `period`, grouped by `dimension` (统计报表).
+
+    `limit` keeps the most reported rows (a city has tens of thousands of grids); the total counts them all.
+    """
     dimension = dimension_parse(dimension)
     if refresh:
         case_facts_refresh()  # the on-time test reads the facts: fold the latest events in first
@@ -143,12 +147,13 @@ def stats_by_dimension(*, scope: Scope, period: Period, dimension: str, user: An
     previous = _aggregate(scope, period.previous(), group, full=False)
     year_before = _aggregate(scope, period.year_before(), group, full=False)
     if dimension in TIME_DIMENSIONS:
-        rows = _time_rows(dimension, period, current, previous, year_before)
+        rows, left_off = _time_rows(dimension, period, current, previous, year_before), 0
     else:
-        rows = _group_rows(dimension, level, current, previous, year_before)
-    total = _total(rows, previous, year_before)
+        rows = _group_rows(dimension, level, current, previous, year_before, limit)
+        left_off = len(set(current) | set(previous) | set(year_before)) - len(rows)
     return DimensionStats(dimension=dimension, period=period, previous_period=period.previous(),
-                          year_before_period=period.year_before(), rows=rows, total=total, level=level or "")
+                          year_before_period=period.year_before(), rows=rows,
+                          total=_total(current, previous, year_before), level=level or "", left_off=left_off)
 
 
 def dimension_parse(value: str | None) -> str:
@@ -221,8 +226,11 @@ def local_date(key: Any) -> Any:
 # --- rows ----------------------------------------------------------------------------------------------------
 
 
-def _group_rows(dimension: str, level: str | None, current: dict, previous: dict, year_before: dict) -> list[StatRow]:
-    keys = set(current) | set(previous) | set(year_before)
+def _group_rows(dimension: str, level: str | None, current: dict, previous: dict, year_before: dict,
+                limit: int | None = None) -> list[StatRow]:
+    """Rows by most reported (then most reported before); only the kept rows are labelled."""
+    keys = sorted(set(current) | set(previous) | set(year_before), key=lambda k: (
+        -current.get(k, {}).get("reported", 0), -previous.get(k, {}).get("reported", 0), str(k)))[:limit]
     labels = _labeller(dimension, level)(keys)
     rows = []
     for key in keys:
@@ -232,7 +240,6 @@ def _group_rows(dimension: str, level: str | None, current: dict, previous: dict
         row.previous = previous.get(key, {}).get("reported", 0)
         row.year_before = year_before.get(key, {}).get("reported", 0)
         rows.append(row)
-    rows.sort(key=lambda r: (-r.reported, -r.previous, r.code or r.label))
     return rows
 
 
@@ -266,12 +273,12 @@ def time_buckets(dimension: str, period: Period) -> list[dt.date]:
     return months
 
 
-def _total(rows: list[StatRow], previous: dict, year_before: dict) -> StatRow:
+def _total(current: dict, previous: dict, year_before: dict) -> StatRow:
+    """Every case of each period, whether or not its group made it into the rows."""
     total = StatRow(key="total", label=_("Total"))
-    for row in rows:
+    for counts in current.values():
         for metric in METRICS:
-            setattr(total, metric, getattr(total, metric) + getattr(row, metric))
-    # Every compared case lies in some group, but time buckets outside the compared span are not rows.
+            setattr(total, metric, getattr(total, metric) + counts.get(metric, 0))
     total.previous = sum(v["reported"] for v in previous.values())
     total.year_before = sum(v["reported"] for v in year_before.values())
     return total
@@ -289,14 +296,20 @@ def _labeller(dimension: str, level: str | None) -> Callable[[Iterable[Any]], La
             Dimension.DEPARTMENT: _department_labels, Dimension.STATE: _state_labels}[dimension]
 
 
+def _by_ids(queryset: QuerySet, keys: Iterable[Any]) -> Iterator[Any]:
+    """The rows of `queryset` with these primary keys, asked in batches (SQLite caps the parameters of a query)."""
+    ids = [k for k in keys if k is not None]
+    for start in range(0, len(ids), ID_BATCH):
+        yield from queryset.filter(pk__in=ids[start:start + ID_BATCH])
+
+
 def class_labels(keys: Iterable[Any]) -> Labels:
-    classes = CatalogClass.objects.filter(pk__in=[k for k in keys if k is not None])
-    return {c.pk: (c.display_name, f"{c.kind}:{c.code}", "") for c in classes}
+    return {c.pk: (c.display_name, f"{c.kind}:{c.code}", "") for c in _by_ids(CatalogClass.objects.all(), keys)}
 
 
 def region_labels(keys: Iterable[Any], *, drillable: bool = False) -> Labels:
     labels: Labels = {None: (_("(no region)"), "", "")}
-    for region in Region.objects.filter(pk__in=[k for k in keys if k is not None]).only("id", "code", "name"):
+    for region in _by_ids(Region.objects.only("id", "code", "name"), keys):
         labels[region.pk] = (region.name, region.code, region.code if drillable else "")
     return labels
 
@@ -311,7 +324,7 @@ def _state_labels(keys: Iterable[Any]) -> Labels:
 
 def _department_labels(keys: Iterable[Any]) -> Labels:
     labels: Labels = {None: (_("(not dispatched)"), "", "")}
-    for department in Department.objects.filter(pk__in=[k for k in keys if k is not None]).only("id", "code", "name"):
+    for department in _by_ids(Department.objects.only("id", "code", "name"), keys):
         labels[department.pk] = (department.name, department.code, "")
     return labels
 

@@ -29,6 +29,7 @@ from cityops.geo.models import Level, Region
 
 # The query parameters the pages understand (kept in links between tabs, drill-downs and exports).
 FILTER_PARAMS = ("start", "end", "region", "class", "source", "department")
+PAGE_ROWS = 200  # rows of a statistics table on the page (the export has them all)
 WEEKDAYS = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
 
 
@@ -95,7 +96,8 @@ def index(request: HttpRequest) -> tuple[str, dict[str, Any]]:
     """Counts and rates for a period by one dimension, with 环比 and 同比 and a chart."""
     scope, period = _scope_and_period(request)
     dimension = request.GET.get("dimension") or Dimension.CLASS
-    stats = stats_by_dimension(scope=scope, period=period, dimension=dimension, user=request.user)
+    limit = positive_int(request.GET.get("limit"), "limit", low=1, high=5000, default=PAGE_ROWS)
+    stats = stats_by_dimension(scope=scope, period=period, dimension=dimension, user=request.user, limit=limit)
     context = {
         "page": "index", "stats": stats, "period": period, "dimension": stats.dimension,
         "tabs": [(value, label, _link(request, dimension=value)) for value, label in Dimension.choices],
