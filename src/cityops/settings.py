@@ -209,3 +209,13 @@ CITYOPS_OUTBOX_MAX_ATTEMPTS = env.int("CITYOPS_OUTBOX_MAX_ATTEMPTS", 8)
 CITYOPS_OUTBOX_LEASE_SECONDS = env.int("CITYOPS_OUTBOX_LEASE_SECONDS", 300)
 # Links in messages to citizens ("https://city.example.org"); empty = site-relative links.
 CITYOPS_PUBLIC_BASE_URL = env.str("CITYOPS_PUBLIC_BASE_URL", "")
+
+# --- exports (Excel / CSV) ---------------------------------------------------------------------------
+# Exports of at most this many rows are written in the request; larger ones (or of unknown size) by the worker.
+CITYOPS_EXPORT_INLINE_ROWS = env.int("CITYOPS_EXPORT_INLINE_ROWS", 5000)
+# Days an export file is kept before the worker deletes it.
+CITYOPS_EXPORT_KEEP_DAYS = env.float("CITYOPS_EXPORT_KEEP_DAYS", 7.0)
+# A running export whose worker has not reported progress for this long is taken over by another worker.
+CITYOPS_EXPORT_LEASE_SECONDS = env.int("CITYOPS_EXPORT_LEASE_SECONDS", 600)
+# Where export files are kept: never under MEDIA_ROOT, they are served only to their requester.
+CITYOPS_EXPORT_DIR = Path(env.str("CITYOPS_EXPORT_DIR", str(VAR_DIR / "exports")))

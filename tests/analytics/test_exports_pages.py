@@ -238,3 +238,10 @@ def test_an_expired_export_is_gone(leader_client, personas):
     ExportJob.objects.filter(pk=job.pk).update(state=ExportState.EXPIRED, file="")
     assert leader_client.get(f"{API}/{job.pk}/download").status_code == 404
     assert leader_client.get(reverse("exports:download", args=[job.pk])).status_code == 404
+
+
+def test_api_refuses_a_table_outside_my_role_with_403(client, personas, export_dir):
+    client.force_login(personas["inspector"])
+    response = client.post(API, {"kind": KIND}, content_type="application/json")
+    assert response.status_code == 403 and response.json()["detail"] == "Only leaders see this table."
+    assert not ExportJob.objects.exists()
