@@ -46,9 +46,9 @@ def test_error_metrics():
 
 def test_a_short_history_falls_back_to_seasonal_naive():
     series = np.array((WEEK * 3)[:17], dtype=float)
-    values, method = fc.holt_winters(series)
+    values, method, _params = fc.holt_winters(series)
     assert method == fc.Method.SEASONAL_NAIVE and list(values) == (WEEK * 3)[10:17]
-    values, method = fc.holt_winters(np.array([2.0, 4.0]))
+    values, method, _params = fc.holt_winters(np.array([2.0, 4.0]))
     assert method == fc.Method.SEASONAL_NAIVE and list(values) == [3.0] * 7
     assert list(fc.holt_winters(np.zeros(60))[0]) == [0.0] * 7
 
