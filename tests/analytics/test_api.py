@@ -124,3 +124,11 @@ def test_an_api_token_needs_the_cases_read_scope(client, history, staff, api_tok
     assert ok.status_code == 200 and ok.json()["total"] == 3
     refused = client.get(f"{BASE}/heat?{MARCH}", HTTP_AUTHORIZATION=api_token(staff["leader"], "geo:read"))
     assert refused.status_code == 403
+
+
+def test_openapi_lists_every_analytics_path(client, db):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert {f"/api/v1/analytics/{name}" for name in (
+        "stats", "heat", "hotspots", "top-places", "top-classes", "forecast")} <= set(paths)
+    parameters = {p["name"] for p in paths["/api/v1/analytics/stats"]["get"]["parameters"]}
+    assert {"dimension", "start", "end", "region", "class", "source", "department", "limit"} <= parameters
