@@ -494,3 +494,16 @@ def test_the_console_links_the_hotline_desk_and_moderation_queue_only_for_accept
 def test_every_page_links_the_citizen_portal_even_for_anonymous_visitors(client):
     page = client.get(reverse("login")).content.decode()
     assert f'href="{reverse("portal:home")}"' in page
+
+
+@pytest.mark.parametrize(("persona", "visible", "hidden"), [
+    ("dispatcher", ["nav-command", "nav-evaluation", "nav-analytics", "nav-monthly", "nav-exports"], []),
+    ("handler", ["nav-evaluation", "nav-analytics", "nav-exports"], ["nav-command"]),
+    ("inspector", ["nav-evaluation", "nav-exports"], ["nav-command", "nav-analytics", "nav-monthly"]),
+])
+def test_the_console_navigation_offers_the_supervision_pages_by_role(as_user, persona, visible, hidden):
+    body = as_user(persona).get("/console/").content.decode()
+    for element in visible:
+        assert f'id="{element}"' in body
+    for element in hidden:
+        assert f'id="{element}"' not in body

@@ -67,9 +67,10 @@ def state_class(state: str) -> str:
 
 
 @register.filter
-def has_role(user: Any, role: str) -> bool:
-    """Whether the user holds `role` (platform admins and superusers hold every role), for navigation links."""
+def has_role(user: Any, roles: str) -> bool:
+    """Whether the user holds `roles` (one role, or several separated by commas: any of them counts; platform
+    admins and superusers hold every role), for navigation links."""
     from cityops.core.permissions import is_platform_admin
 
     has = getattr(user, "has_role", None)
-    return bool(has and has(role)) or is_platform_admin(user)
+    return bool(has and has(*roles.split(","))) or is_platform_admin(user)
