@@ -170,3 +170,15 @@ def test_a_limit_keeps_the_most_reported_rows_and_the_total_counts_all(march, st
     assert [(r.code, r.reported) for r in stats.rows] == [("510104001001001", 2)]
     # Left off: 东区网格4 (1 this period) and 西区网格1 (1 this period, 1 a year before).
     assert stats.left_off == 2 and (stats.total.reported, stats.total.previous, stats.total.year_before) == (4, 2, 1)
+
+
+def test_period_presets_of_a_day():
+    from cityops.analytics.params import period_presets
+
+    presets = dict(period_presets(dt.date(2026, 3, 15)))
+    assert presets["Last 7 days"] == Period(dt.date(2026, 3, 9), dt.date(2026, 3, 15))
+    assert presets["This month"] == Period(dt.date(2026, 3, 1), dt.date(2026, 3, 15))
+    assert presets["Last month"] == Period(dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+    assert presets["This year"] == Period(dt.date(2026, 1, 1), dt.date(2026, 3, 15))
+    assert dict(period_presets(dt.date(2026, 1, 10)))["Last month"] == Period(dt.date(2025, 12, 1),
+                                                                              dt.date(2025, 12, 31))

@@ -20,7 +20,7 @@ from cityops.cases.models import Case, Source
 from cityops.cases.scope import case_scope_q
 from cityops.catalog.selectors import catalog_class_from_ref
 from cityops.core.errors import InvalidInput, NotFound
-from cityops.core.permissions import ensure_path_visible, require_role
+from cityops.core.permissions import ensure_path_visible, is_platform_admin, require_role
 from cityops.geo.models import Region
 from cityops.org.models import Department, Role
 
@@ -91,6 +91,20 @@ def _whole_months(period: Period) -> int:
 
 def today() -> dt.date:
     return timezone.localdate()
+
+
+def period_presets(day: dt.date | None = None) -> list[tuple[str, Period]]:
+    """The usual periods of a report, for one-click links: last 7 / 30 days, this and last month, this year."""
+    day = day or today()
+    this_month = day.replace(day=1)
+    last_month = Period(_add_months(this_month, -1), this_month - dt.timedelta(days=1))
+    return [
+        (_("Last 7 days"), Period(day - dt.timedelta(days=6), day)),
+        (_("Last 30 days"), Period(day - dt.timedelta(days=29), day)),
+        (_("This month"), Period(this_month, day)),
+        (_("Last month"), last_month),
+        (_("This year"), Period(day.replace(month=1, day=1), day)),
+    ]
 
 
 def period_parse(start: str | dt.date | None, end: str | dt.date | None, *,
@@ -174,8 +188,6 @@ def scope_for(user: Any, filters: CaseFilters | None = None) -> Scope:
 
 def _scope_key(user: Any) -> str:
     # The caller's visible set, not their identity: two leaders of one district share cached results.
-    from cityops.core.permissions import is_platform_admin
-
     if is_platform_admin(user):
         return "all"
     region = getattr(user, "scope_region", None)

@@ -18,13 +18,23 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from shapely.geometry import mapping
 
 from cityops.analytics import charts, highs
 from cityops.analytics import forecast as fc
-from cityops.analytics.params import CaseFilters, Period, Scope, period_parse, positive_int, scope_for
+from cityops.analytics.params import (
+    CaseFilters,
+    Period,
+    Scope,
+    period_parse,
+    period_presets,
+    positive_int,
+    scope_for,
+)
 from cityops.analytics.statistics import TIME_DIMENSIONS, Dimension, DimensionStats, stats_by_dimension
 from cityops.cases.models import Source
 from cityops.core.errors import Forbidden, InvalidInput, NotFound
+from cityops.geo.geometry import from_wkb
 from cityops.geo.models import Level, Region
 
 # The query parameters the pages understand (kept in links between tabs, drill-downs and exports).
@@ -56,7 +66,12 @@ def _page(view: Callable[[HttpRequest], dict[str, Any]]) -> Callable[[HttpReques
 
 def _base(request: HttpRequest) -> dict[str, Any]:
     params = {name: request.GET.get(name, "").strip() for name in FILTER_PARAMS}
-    return {"params": params, "sources": Source.choices, "query": urlencode({k: v for k, v in params.items() if v})}
+    presets = [(label, _link(request, start=p.start.isoformat(), end=p.end.isoformat(),
+                             **{k: request.GET[k] for k in ("dimension", "resolution", "granularity", "limit")
+                                if request.GET.get(k)}))
+               for label, p in period_presets()]
+    return {"params": params, "sources": Source.choices, "presets": presets,
+            "query": urlencode({k: v for k, v in params.items() if v})}
 
 
 def _filters(request: HttpRequest) -> CaseFilters:
@@ -83,7 +98,7 @@ def export_links(request: HttpRequest, kind: str, **extra: str) -> dict[str, str
 
 def _link(request: HttpRequest, **changes: str) -> str:
     """This page's query string with some parameters changed (empty values dropped)."""
-    params = {name: request.GET.get(name, "") for name in (*FILTER_PARAMS, "dimension")}
+    params = {name: request.GET.get(name, "") for name in (*FILTER_PARAMS, "dimension") if name not in changes}
     params.update(changes)
     return "?" + urlencode({k: v for k, v in params.items() if v})
 
@@ -175,10 +190,6 @@ def _outline(scope: Scope) -> dict[str, Any]:
     """The drilled region (or nothing): the map fits the hexagons otherwise."""
     if scope.region is None:
         return {"type": "FeatureCollection", "features": []}
-    from shapely.geometry import mapping
-
-    from cityops.geo.geometry import from_wkb
-
     region = Region.objects.get(pk=scope.region.pk)
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": mapping(from_wkb(region.geom_wkb)), "properties": {"name": region.name}}]}
