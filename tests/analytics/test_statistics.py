@@ -182,3 +182,13 @@ def test_period_presets_of_a_day():
     assert presets["This year"] == Period(dt.date(2026, 1, 1), dt.date(2026, 3, 15))
     assert dict(period_presets(dt.date(2026, 1, 10)))["Last month"] == Period(dt.date(2025, 12, 1),
                                                                               dt.date(2025, 12, 31))
+
+
+def test_overdue_counts_live_cases_late_at_any_stage_over_the_cases_not_voided(put, staff):
+    put((2026, 3, 2, 9), state=CaseState.REPORTED, is_overdue=True)  # acceptance late: before registration
+    put((2026, 3, 2, 9), state=CaseState.DISPATCHED, is_overdue=True)
+    put((2026, 3, 2, 9), state=CaseState.VOIDED, is_overdue=True)  # a voided case is never counted late
+    put((2026, 3, 2, 9), state=CaseState.DISPATCHED)
+    (row,) = stats_by_dimension(scope=scope_for(staff["admin"]), period=MARCH, dimension="class").rows
+    assert (row.reported, row.registered, row.voided, row.overdue) == (4, 2, 1, 2)
+    assert row.overdue_share == 66.7  # 2 of the 3 cases not voided

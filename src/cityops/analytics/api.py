@@ -66,7 +66,7 @@ class StatRowOut(Schema):
     voided: int
     closing_rate: float | None = Field(description="closed / registered, percent.")
     on_time_rate: float | None = Field(description="on-time closed / registered, percent.")
-    overdue_share: float | None = Field(description="overdue / registered, percent.")
+    overdue_share: float | None = Field(description="overdue / (reported − voided), percent.")
     previous: int = Field(description="Reported in the previous period (环比).")
     year_before: int = Field(description="Reported in the same period a year before (同比).")
     change_previous: float | None = Field(description="Change against the previous period, percent.")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from matplotlib import rc_context
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 # Colour-blind-friendly enough and distinct in print; the legend in HTML uses the same list.
 PALETTE = ["#0b6bcb", "#c62828", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#5d4037", "#455a64",
@@ -28,7 +29,7 @@ class Line:
     width: float = 1.8
 
 
-def line_chart(labels: Sequence[str], lines: Sequence[Line], *, width: float = 9.0, height: float = 2.8,
+def line_chart(labels: Sequence[str], lines: Sequence[Line], *, width: float = 11.0, height: float = 2.6,
                shade_from: int | None = None) -> str:
     """An SVG line chart of `lines` over the x `labels` (dates); `shade_from` greys the x range from that index on."""
     if not labels or not lines:
@@ -49,6 +50,7 @@ def line_chart(labels: Sequence[str], lines: Sequence[Line], *, width: float = 9
         axes.set_xticks(x[::step], [labels[i] for i in x[::step]], rotation=0)
         axes.set_xlim(-0.5, len(x) - 0.5)
         axes.set_ylim(bottom=0)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 2.5 reports
         axes.grid(axis="y", color="#e4e7eb", linewidth=0.6)
         figure.tight_layout(pad=0.4)
         buffer = io.StringIO()

@@ -8,8 +8,9 @@ What a row counts, for the cases *reported* in the period:
 - registered (立案数): those past registration and not voided (their current state is 待派遣 or later);
 - closed (结案数) and on-time closed (按期结案数: closed, every 处置 round within its limit — the evaluation's
   test, read from `evaluation.CaseFact`, so the facts are refreshed first);
-- overdue (超期数): overdue now, or a finished 处置 round ran past its limit; voided (作废数);
-- rates over registered: closing rate (结案率), on-time closing rate (按期结案率), overdue share (超期率).
+- overdue (超期数): not voided, and overdue now or a finished 处置 round ran past its limit; voided (作废数);
+- rates: closing rate (结案率) and on-time closing rate (按期结案率) over the registered cases, overdue share
+  (超期率) over the cases not voided.
 The comparisons give each row's reported count in the previous period (环比) and a year before (同比).
 """
 
@@ -88,7 +89,8 @@ class StatRow:
 
     @property
     def overdue_share(self) -> float | None:
-        return percent(self.overdue, self.registered)
+        # Over every live case, not only the registered: a report can run late before registration (受理, 立案).
+        return percent(self.overdue, self.reported - self.voided)
 
     @property
     def change_previous(self) -> float | None:
@@ -204,7 +206,7 @@ def _metric_aggregates() -> dict[str, Any]:
         "registered": Count("pk", filter=Q(state__in=REGISTERED_STATES)),
         "closed": Count("pk", filter=closed),
         "on_time_closed": Count("pk", filter=on_time),
-        "overdue": Count("pk", filter=Q(is_overdue=True) | late_disposal),
+        "overdue": Count("pk", filter=(Q(is_overdue=True) | late_disposal) & ~Q(state=CaseState.VOIDED)),
         "voided": Count("pk", filter=Q(state=CaseState.VOIDED)),
     }
 
