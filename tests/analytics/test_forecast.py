@@ -93,3 +93,13 @@ def test_forecast_by_district_and_a_bad_level(weekly_history, staff):
     with pytest.raises(InvalidInput) as err:
         fc.forecast_next_week(scope=scope_for(staff["admin"]), level="grid", as_of=AS_OF)
     assert err.value.field == "level"
+
+
+def test_a_forecast_is_computed_once_per_scope_and_day(weekly_history, staff, django_assert_num_queries):
+    first = fc.forecast_next_week(scope=scope_for(staff["admin"]), as_of=AS_OF)
+    scope = scope_for(staff["admin"])
+    with django_assert_num_queries(0):
+        again = fc.forecast_next_week(scope=scope, as_of=AS_OF)
+    assert again.regions[0].forecast == first.regions[0].forecast
+    west = fc.forecast_next_week(scope=scope_for(staff["west_leader"]), as_of=AS_OF)  # another scope: its own
+    assert [r.code for r in west.regions] == ["510105001"]

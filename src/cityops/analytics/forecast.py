@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Min
+from django.db.models import Count, F, Min
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -197,8 +197,8 @@ def forecast_next_week(*, scope: Scope, level: str = Level.STREET, limit: int = 
         raise InvalidInput(_("level must be one of: %(choices)s.") % {"choices": ", ".join(LEVEL_FIELDS)},
                            field="level")
     as_of = as_of or today() - dt.timedelta(days=1)  # yesterday: the last complete day
-    newest = scope.cases().aggregate(top=Max("id"))["top"] or 0
-    key = f"analytics.forecast:{scope.key}:{level}:{limit}:{as_of.isoformat()}:{newest}"
+    # Today's reports do not change a forecast from yesterday's history, so one computation serves the day.
+    key = f"analytics.forecast:{scope.key}:{level}:{limit}:{as_of.isoformat()}"
     result = cache.get(key)
     if result is None:
         result = _compute(scope, level, limit, as_of)
