@@ -41,6 +41,7 @@ def test_the_statistics_page_shows_counts_comparisons_and_export_links(client, h
     assert values[garbage + 1:garbage + 9] == ["2", "", "1", "+100.0%", "0", "–", "1", "1"]
     assert "kind=analytics.by_class" in html and "format=xlsx" in html and "format=csv" in html
     assert 'class="active" aria-current="page">Class' in html
+    assert 'id="nav-analytics" class="active"' in html
 
 
 def test_region_rows_drill_down_to_the_next_level(client, history, staff):
@@ -100,6 +101,7 @@ def test_a_region_outside_the_scope_is_404_and_bad_input_422(client, history, st
     assert page(client, staff["west_leader"], "analytics:index", "region=510104").status_code == 404
     response = page(client, staff["admin"], "analytics:index", "start=2026-03-10&end=2026-03-01")
     assert response.status_code == 422 and b"start" in response.content
+    assert b'id="nav-analytics" class="active"' in response.content
     assert page(client, staff["admin"], "analytics:index", "dimension=colour").status_code == 422
     assert page(client, staff["admin"], "analytics:highs", "resolution=3").status_code == 422
     assert page(client, staff["admin"], "analytics:forecast", "level=grid").status_code == 422

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from shapely.geometry import mapping
 
@@ -40,12 +41,19 @@ from cityops.geo.models import Level, Region
 # The query parameters the pages understand (kept in links between tabs, drill-downs and exports).
 FILTER_PARAMS = ("start", "end", "region", "class", "source", "department")
 PAGE_ROWS = 200  # rows of a statistics table on the page (the export has them all)
-WEEKDAYS = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+WEEKDAYS = [gettext_lazy("Mon"), gettext_lazy("Tue"), gettext_lazy("Wed"), gettext_lazy("Thu"), gettext_lazy("Fri"),
+            gettext_lazy("Sat"), gettext_lazy("Sun")]
 
 
-def _page(view: Callable[[HttpRequest], dict[str, Any]]) -> Callable[[HttpRequest], HttpResponse]:
-    """Render a page's template from its context; domain errors become 403 / 404 / 422 pages."""
+def _page(name: str) -> Callable[[Callable[[HttpRequest], tuple[str, dict[str, Any]]]], Callable[..., HttpResponse]]:
+    """Render a page's template from its context; domain errors become 403 / 404 / 422 pages.
 
+    `name` marks the page in the navigation (`page` in the templates), on the error pages too.
+    """
+    return lambda view: _rendered(view, name)
+
+
+def _rendered(view: Callable[[HttpRequest], tuple[str, dict[str, Any]]], name: str) -> Callable[..., HttpResponse]:
     def wrapper(request: HttpRequest) -> HttpResponse:
         try:
             template, context = view(request)
@@ -55,9 +63,9 @@ def _page(view: Callable[[HttpRequest], dict[str, Any]]) -> Callable[[HttpReques
             raise Http404(exc.message) from exc
         except InvalidInput as exc:
             # The form shows what was typed; the default period only fills what was left empty.
-            context = {**_base(request), "error": exc, "page": view.__name__, "period": period_parse(None, None)}
+            context = {**_base(request), "error": exc, "page": name, "period": period_parse(None, None)}
             return render(request, "analytics/invalid.html", context, status=422)
-        return render(request, template, {**_base(request), **context})
+        return render(request, template, {**_base(request), **context, "page": name})
 
     wrapper.__name__ = view.__name__
     wrapper.__doc__ = view.__doc__
@@ -106,7 +114,7 @@ def _link(request: HttpRequest, **changes: str) -> str:
 # --- statistics ----------------------------------------------------------------------------------------------
 
 
-@_page
+@_page("index")
 def index(request: HttpRequest) -> tuple[str, dict[str, Any]]:
     """Counts and rates for a period by one dimension, with 环比 and 同比 and a chart."""
     scope, period = _scope_and_period(request)
@@ -114,7 +122,7 @@ def index(request: HttpRequest) -> tuple[str, dict[str, Any]]:
     limit = positive_int(request.GET.get("limit"), "limit", low=1, high=5000, default=PAGE_ROWS)
     stats = stats_by_dimension(scope=scope, period=period, dimension=dimension, user=request.user, limit=limit)
     context = {
-        "page": "index", "stats": stats, "period": period, "dimension": stats.dimension,
+        "stats": stats, "period": period, "dimension": stats.dimension,
         "tabs": [(value, label, _link(request, dimension=value)) for value, label in Dimension.choices],
         "peak": max((r.reported for r in stats.rows), default=0),
         "rows": [(r, _link(request, dimension=Dimension.REGION, region=r.drill) if r.drill else "") for r in stats.rows],
@@ -150,7 +158,7 @@ def _time_chart(stats: DimensionStats) -> str:
 # --- the three highs -----------------------------------------------------------------------------------------
 
 
-@_page
+@_page("highs")
 def highs_page(request: HttpRequest) -> tuple[str, dict[str, Any]]:
     """High-incidence times (heat table), places (hexagon map, top grids and streets) and classes (trend)."""
     scope, period = _scope_and_period(request)
@@ -161,7 +169,7 @@ def highs_page(request: HttpRequest) -> tuple[str, dict[str, Any]]:
     spots = highs.hotspots(scope=scope, period=period, resolution=resolution)
     top = highs.top_classes(scope=scope, period=period, limit=limit, granularity=granularity)
     context = {
-        "page": "highs", "period": period, "resolution": resolution, "resolutions": range(5, 11),
+        "period": period, "resolution": resolution, "resolutions": range(5, 11),
         "granularity": granularity, "limit": limit,
         "heat_rows": [(WEEKDAYS[i], [(n, heat.level(n)) for n in row], sum(row)) for i, row in enumerate(heat.cells)],
         "hour_totals": [sum(col) for col in zip(*heat.cells, strict=True)], "heat": heat,
@@ -204,7 +212,7 @@ def _trend_chart(top: highs.TopClasses) -> str:
 # --- forecast ------------------------------------------------------------------------------------------------
 
 
-@_page
+@_page("forecast")
 def forecast_page(request: HttpRequest) -> tuple[str, dict[str, Any]]:
     """Next week's expected reports per region and class, the backtest error, where to send inspectors."""
     scope = scope_for(request.user, _filters(request))
@@ -213,7 +221,7 @@ def forecast_page(request: HttpRequest) -> tuple[str, dict[str, Any]]:
     as_of = period_parse(None, request.GET.get("end"), default_days=1).end if request.GET.get("end") else None
     result = fc.forecast_next_week(scope=scope, level=level, limit=limit, as_of=as_of)
     context = {
-        "page": "forecast", "result": result, "level": level, "limit": limit,
+        "result": result, "level": level, "limit": limit,
         "levels": [(value, label) for value, label in Level.choices if value in fc.LEVEL_FIELDS],
         "chart": _forecast_chart(result), "palette": charts.PALETTE,
         "export": {
