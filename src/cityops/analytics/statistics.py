@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from cityops.analytics.params import Period, Scope
 from cityops.cases.models import CaseState, Source
 from cityops.catalog.models import CatalogClass
+from cityops.core.errors import InvalidInput
 from cityops.evaluation.facts import case_facts_refresh
 from cityops.geo.models import LEVEL_ORDER, Level, Region
 from cityops.org.models import Department
@@ -159,8 +160,7 @@ def stats_by_dimension(*, scope: Scope, period: Period, dimension: str, user: An
 
 
 def dimension_parse(value: str | None) -> str:
-    from cityops.core.errors import InvalidInput
-
+    """A known dimension (default class); 422 naming `dimension` otherwise."""
     value = (value or Dimension.CLASS).strip()
     if value not in Dimension.values:
         raise InvalidInput(_("Unknown dimension %(value)r; use one of: %(choices)s.")
