@@ -12,7 +12,12 @@ from cityops.analytics.models import ExportJob, ExportState
 from cityops.testing import factories as f
 from tests.analytics.export_support import KIND, registered_test_kinds
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no concurrent writers")
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no concurrent writers"),
+    # Committed rows, seen by both threads; the serialized rollback leaves the database (its catalogue and
+    # content types) as the migrations made it for the browser tests that follow.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture
@@ -20,7 +25,7 @@ def export_dir(settings, tmp_path):
     yield from registered_test_kinds(settings, tmp_path)
 
 
-def test_two_workers_share_the_queue_without_writing_an_export_twice(transactional_db, export_dir, settings):
+def test_two_workers_share_the_queue_without_writing_an_export_twice(export_dir, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     leader = f.make_user("leader", "leader")
     ExportJob.objects.bulk_create(ExportJob(kind=KIND, params={"n": "5"}, format="csv", requested_by=leader)
