@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import multiprocessing
 import random
 import time
 from collections import Counter
@@ -44,7 +45,7 @@ from typing import Any
 import shapely
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -113,6 +114,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0, help="Seed of the generator (same seed, same cases).")
         parser.add_argument("--days", type=int, default=365, help="Spread the reports over this many past days.")
         parser.add_argument("--batch", type=int, default=10_000, help="Cases per insert transaction.")
+        parser.add_argument("--jobs", type=int, default=1,
+                            help="PostgreSQL: load the historical days in this many processes (default 1).")
         parser.add_argument("--defer-indexes", action="store_true",
                             help="PostgreSQL: drop the secondary indexes of the tables written while loading and "
                                  "create them again at the end (much faster for millions of cases; the definitions "
@@ -121,12 +124,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["count"] < 0 or options["open"] < 0 or options["count"] + options["open"] < 1:
             raise CommandError(_("--count and --open must not be negative, and one of them positive."))
-        if options["days"] < 1 or options["batch"] < 1:
-            raise CommandError(_("--days and --batch must be positive."))
+        if options["days"] < 1 or options["batch"] < 1 or options["jobs"] < 1:
+            raise CommandError(_("--days, --batch and --jobs must be positive."))
         started = time.monotonic()
         try:
             report = seed_cases(count=options["count"], open_count=options["open"], seed=options["seed"],
-                                days=options["days"], batch=options["batch"], defer_indexes=options["defer_indexes"],
+                                days=options["days"], batch=options["batch"], jobs=options["jobs"], defer_indexes=options["defer_indexes"],
                                 progress=self.stdout.write)
         except SeedingError as exc:
             raise CommandError(str(exc)) from exc
@@ -153,42 +156,111 @@ class SeedReport:
 
 
 def seed_cases(*, count: int, open_count: int = 0, seed: int = 0, days: int = 365, batch: int = 10_000,
-               defer_indexes: bool = False, now: datetime | None = None, progress: Any = None) -> SeedReport:
+               jobs: int = 1, defer_indexes: bool = False, now: datetime | None = None,
+               progress: Any = None) -> SeedReport:
     """Insert `count` cases reported over the past `days` days and `open_count` open now (module docstring)."""
-    seeder = _Seeder(rng=random.Random(f"cityops-seed-cases-{seed}"), now=now or timezone.now())
+    seeder = _Seeder(seed=seed, now=now or timezone.now())
     case_facts_refresh()  # fold in any earlier history first: the watermark set at the end must not skip it
     writer = _Writer()
     deferred = writer.drop_indexes(progress) if defer_indexes and writer.postgres else []
     try:
-        report = _load(seeder, writer, count=count, open_count=open_count, days=days, batch=batch, progress=progress)
+        plan = seeder.cases_per_day(count, days)
+        if jobs > 1 and writer.postgres:
+            report = _load_parallel(seeder, plan, jobs=jobs, batch=batch, verbose=progress is not None)
+        else:
+            report = _load(seeder, writer, plan, batch=batch, progress=progress)
+        _merge(report, _load_open(seeder, writer, open_count, batch=batch, progress=progress))
     finally:
         writer.create_indexes(deferred, progress)
     writer.finish()
     return report
 
 
-def _load(seeder: _Seeder, writer: _Writer, *, count: int, open_count: int, days: int, batch: int,
+def _load(seeder: _Seeder, writer: _Writer, plan: list[tuple[date, int]], *, batch: int,
           progress: Any) -> SeedReport:
-    report = SeedReport()
-    pending: list[_Row] = []
-
-    def flush() -> None:
-        writer.write(pending, seeder.last_sequence, report)
-        pending.clear()
-        if progress:
-            progress(_("… %(n)d cases") % {"n": report.cases})
-
-    for day, n in seeder.cases_per_day(count, days):
+    """The historical cases of the planned days, in batches."""
+    report, pending = SeedReport(), []
+    for day, n in plan:
         pending.extend(seeder.day_rows(day, n))
         if len(pending) >= batch:
-            flush()
-    for _i in range(open_count):
+            _flush(writer, pending, seeder, report, progress)
+    if pending:
+        _flush(writer, pending, seeder, report, progress)
+    return report
+
+
+def _load_open(seeder: _Seeder, writer: _Writer, count: int, *, batch: int, progress: Any) -> SeedReport:
+    """`count` cases open now, in batches (after the historical ones: their numbers continue the days' counters)."""
+    report, pending = SeedReport(), []
+    for _i in range(count):
         pending.append(seeder.open_row())
         if len(pending) >= batch:
-            flush()
+            _flush(writer, pending, seeder, report, progress)
     if pending:
-        flush()
+        _flush(writer, pending, seeder, report, progress)
     return report
+
+
+def _flush(writer: _Writer, pending: list[_Row], seeder: _Seeder, report: SeedReport, progress: Any) -> None:
+    writer.write(pending, seeder.last_sequence, report)
+    pending.clear()
+    if progress:
+        progress(_("… %(n)d cases") % {"n": report.cases})
+
+
+_PARENT: _Seeder | None = None  # the seeder the forked workers copy (reference data loaded once)
+
+
+def _load_parallel(seeder: _Seeder, plan: list[tuple[date, int]], *, jobs: int, batch: int,
+                   verbose: bool) -> SeedReport:
+    """PostgreSQL: `jobs` forked processes, each loading a run of days (own numbers, ids from the sequence)."""
+    global _PARENT
+    parts = _split(plan, jobs)
+    _PARENT = seeder
+    connections.close_all()  # each worker opens its own connection; none may share the parent's socket
+    try:
+        with multiprocessing.get_context("fork").Pool(len(parts)) as pool:
+            results = pool.starmap(_load_part, [(i, part, batch, verbose) for i, part in enumerate(parts)])
+    finally:
+        _PARENT = None
+    report = SeedReport()
+    for result in results:
+        _merge(report, result)
+    seeder.last_sequence.clear()  # the workers raised the counters: open cases continue from the database's
+    return report
+
+
+def _load_part(index: int, plan: list[tuple[date, int]], batch: int, verbose: bool) -> SeedReport:
+    """One worker's run of days, with its own random stream (same seed and jobs, same cases)."""
+    seeder = _PARENT
+    assert seeder is not None
+    seeder.reseed(random.Random(f"cityops-seed-cases-{seeder.seed}-part-{index}"))
+
+    def progress(message: str) -> None:
+        print(f"[{index}] {message}", flush=True)
+
+    return _load(seeder, _Writer(), plan, batch=batch, progress=progress if verbose else None)
+
+
+def _split(plan: list[tuple[date, int]], parts: int) -> list[list[tuple[date, int]]]:
+    """Consecutive runs of days with about the same number of cases each."""
+    total, out, current, done = sum(n for _d, n in plan), [], [], 0
+    for day, n in plan:
+        current.append((day, n))
+        done += n
+        if done >= total * (len(out) + 1) / parts and len(out) < parts - 1:
+            out.append(current)
+            current = []
+    if current:
+        out.append(current)
+    return [part for part in out if part]
+
+
+def _merge(report: SeedReport, other: SeedReport) -> None:
+    report.cases += other.cases
+    report.events += other.events
+    report.clocks += other.clocks
+    report.states.update(other.states)
 
 
 # --- the generator ---------------------------------------------------------------------------------------
@@ -257,14 +329,16 @@ class _Grid:
 class _Seeder:
     """Reference data loaded once from the database, and the per-case generator."""
 
-    def __init__(self, *, rng: random.Random, now: datetime) -> None:
-        self.rng, self.now = rng, now
+    def __init__(self, *, seed: int, now: datetime) -> None:
+        self.seed, self.now = seed, now
+        self.rng = rng = random.Random(f"cityops-seed-cases-{seed}")
         self.tz = timezone.get_current_timezone()
         self.grids = _load_grids()
         if not self.grids:
             raise SeedingError(_("No unit grids: build a city first (cityops seed-city or cityops demo)."))
-        # Busier grids (markets, main streets) get more reports: a skewed weight per grid.
-        self.grid_cum = _cumulative([rng.lognormvariate(0, 1) for _g in self.grids])
+        # Busier grids (markets, main streets) get more reports: a skewed weight per grid, the same in every worker.
+        grid_rng = random.Random(f"cityops-seed-cases-{seed}-grids")
+        self.grid_cum = _cumulative([grid_rng.lognormvariate(0, 1) for _g in self.grids])
         self.classes = list(CatalogClass.objects.filter(kind=ClassKind.MATTER, code__in=CLASS_MIX).order_by("code"))
         if not self.classes:
             raise SeedingError(_("The matter catalogue is empty: run the migrations first."))
@@ -285,6 +359,11 @@ class _Seeder:
         self._policies: dict[tuple[int, int], dict] = {}
         self._departments: dict[tuple[int, int | None], Any] = {}
         self._data = json.dumps({"seeded": True})
+
+    def reseed(self, rng: random.Random) -> None:
+        """Draw from `rng` from now on (a parallel worker's own stream); forget the numbers generated so far."""
+        self.rng = self.staff.rng = rng
+        self.last_sequence = {}
 
     # Historical cases, day by day.
 
@@ -789,9 +868,9 @@ class _Writer:
         dt = self.dt
         cases, events, clocks, facts = [], [], [], []
         with transaction.atomic():
-            first_id = self._reserve_ids()
-            for offset, r in enumerate(rows):
-                r.id = case_id = first_id + offset
+            ids = self._reserve_ids(len(rows))
+            for r, case_id in zip(rows, ids, strict=True):
+                r.id = case_id
                 cases.append(self.cases.values(vars(r)))
                 events.extend((case_id, dt(e.at), e.actor_id, e.actor_label, e.action, e.from_state, e.to_state, "",
                                e.data, e.public) for e in r.events)
@@ -803,8 +882,6 @@ class _Writer:
             self._insert(self.event_table, self.event_columns, events)
             self._insert(self.clock_table, self.clock_columns, clocks)
             self._insert(self.facts.name, self.facts.columns, facts)
-            if self.postgres:
-                self._sync_sequence()
             _raise_counters(last_sequence)
         report.cases += len(rows)
         report.events += len(events)
@@ -847,23 +924,17 @@ class _Writer:
             for table in (self.cases.name, self.event_table, self.clock_table, self.facts.name):
                 cursor.execute(f'ANALYZE "{table}"')
 
-    def _reserve_ids(self) -> int:
+    def _reserve_ids(self, n: int) -> list[int]:
+        """`n` fresh case ids: drawn from the sequence on PostgreSQL (parallel loaders and reporters never clash)."""
         with connection.cursor() as cursor:
             if self.postgres:
-                # The race this prevents: a report inserted by another process between MAX(id) and our COPY
-                # would take an id we assign. The lock lets readers through and holds writers until commit.
-                cursor.execute(f'LOCK TABLE "{self.cases.name}" IN EXCLUSIVE MODE')
-            # SQLite: the IMMEDIATE transaction already holds the database's single write lock.
+                cursor.execute(f"SELECT nextval(pg_get_serial_sequence('\"{self.cases.name}\"', 'id')) "
+                               "FROM generate_series(1, %s)", [n])
+                return [row[0] for row in cursor.fetchall()]
+            # SQLite: the IMMEDIATE transaction holds the database's single write lock until it commits.
             cursor.execute(f'SELECT MAX(id) FROM "{self.cases.name}"')  # noqa: S608 - our own table name
-            return (cursor.fetchone()[0] or 0) + 1
-
-    def _sync_sequence(self) -> None:
-        table = self.cases.name
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "  # noqa: S608
-                f'(SELECT MAX(id) FROM "{table}"))'
-            )
+            first = (cursor.fetchone()[0] or 0) + 1
+            return list(range(first, first + n))
 
     def _insert(self, table: str, columns: list[str], rows: list[tuple]) -> None:
         if not rows:
