@@ -6,7 +6,7 @@ DEMO_DB ?= var/demo.sqlite3
 PORT   ?= 8000
 GRIDS  ?= 2500
 
-.PHONY: demo test test-sqlite test-postgres venv bench lint clean
+.PHONY: demo test test-sqlite test-postgres venv bench bench-prepare lint clean
 
 $(BIN)/cityops: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,24 @@ test-sqlite: venv
 test-postgres: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## Benchmarks (bench/, results in docs/benchmarks.md): locate() always; the PostgreSQL ones when the
+## databases of `make bench-prepare` answer at BENCH_DATABASE_URL (1 M) and BENCH_3M_DATABASE_URL (3 M)
+BENCH_DATABASE_URL    ?= postgresql://postgres@127.0.0.1:5432/cityops_bench_1m
+BENCH_3M_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/cityops_bench_3m
+export BENCH_DATABASE_URL BENCH_3M_DATABASE_URL
 bench: venv
 	$(BIN)/python bench/geo_locate.py
+	@if psql "$(BENCH_DATABASE_URL)" -Atc 'SELECT 1 FROM cases_case LIMIT 1' 2>/dev/null | grep -q 1; then \
+		$(BIN)/python bench/command_clusters.py && $(BIN)/python bench/case_list.py && \
+		$(BIN)/python bench/evaluation.py --part month; \
+	else echo "$(BENCH_DATABASE_URL) not seeded: run make bench-prepare (PostgreSQL benchmarks skipped)"; fi
+	@if psql "$(BENCH_3M_DATABASE_URL)" -Atc 'SELECT 1 FROM cases_case LIMIT 1' 2>/dev/null | grep -q 1; then \
+		$(BIN)/python bench/evaluation.py --part year; \
+	else echo "$(BENCH_3M_DATABASE_URL) not seeded: run make bench-prepare (3 M benchmark skipped)"; fi
+
+## Build the benchmark databases from scratch (PostgreSQL; long: see bench/prepare.sh)
+bench-prepare: venv
+	bench/prepare.sh
 
 lint: venv
 	$(BIN)/ruff check src tests bench
