@@ -164,7 +164,7 @@ def case_facts_refresh() -> int:
 
 
 def case_facts_rebuild_all(*, chunk: int = CHUNK) -> int:
-    """Rebuild every case's fact (after an import or a change to how facts are derived)."""
+    """Rebuild every case's fact (after an import or a change to how facts are derived), then every rollup."""
     top = CaseEvent.objects.aggregate(top=Max("id"))["top"] or 0
     done, last = 0, 0
     while True:
@@ -174,4 +174,7 @@ def case_facts_rebuild_all(*, chunk: int = CHUNK) -> int:
         _rebuild_chunk(ids)
         done, last = done + len(ids), ids[-1]
     FactWatermark.objects.update_or_create(pk=1, defaults={"last_event_id": top, "refreshed_at": timezone.now()})
+    from cityops.evaluation.rollups import fact_rollups_refresh  # the rollups read the facts: import on use
+
+    fact_rollups_refresh(full=True)  # every fact is new: roll every month up again
     return done

@@ -1,4 +1,5 @@
-"""The evaluation's periodic work for `cityops worker`: keep the case facts current; publish last month."""
+"""The evaluation's periodic work for `cityops worker`: keep the case facts and their monthly rollups current;
+publish last month."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from cityops.core.errors import Conflict
 from cityops.core.jobs import periodic
 from cityops.evaluation.facts import case_facts_refresh
 from cityops.evaluation.models import Snapshot, SubjectKind
+from cityops.evaluation.rollups import fact_rollups_refresh
 from cityops.evaluation.selectors import last_month
 
 # Publish during the first days of a month only: late facts (a worker that was down) get a few days to arrive,
@@ -21,6 +23,12 @@ PUBLISH_DAYS = 5
 def case_facts_tick() -> str:
     """Fold new case events into the evaluation facts (every minute)."""
     return f"{case_facts_refresh()} case facts rebuilt"
+
+
+@periodic(every_seconds=300, name="evaluation.fact_rollups")
+def fact_rollups_tick() -> str:
+    """Roll up the months whose settled facts changed since the last run (every five minutes)."""
+    return f"{fact_rollups_refresh()} monthly rollups rebuilt"
 
 
 @periodic(every_seconds=3600, name="evaluation.monthly_snapshots")

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cityops.cases.models import Case
+
+# A closed or voided case never changes again: its fact's counters do not depend on the evaluation moment, so
+# the facts of these states are summed once per month into `FactRollup` (evaluation.rollups).
+SETTLED_STATES = ("closed", "voided")
 
 
 class SubjectKind(models.TextChoices):
@@ -123,6 +128,14 @@ class CaseFact(models.Model):
         indexes = [
             models.Index(fields=["department", "registered_at"], name="evaluation_fact_dept"),
             models.Index(fields=["grid", "registered_at"], name="evaluation_fact_grid"),
+            # Rollups (evaluation.rollups): settled facts rebuilt since a month was rolled up make it stale, and
+            # the open facts of a rolled-up month are always counted live — both small, partial indexes.
+            models.Index(fields=["built_at"], name="evaluation_fact_settled_built",
+                         condition=Q(state__in=SETTLED_STATES)),
+            models.Index(fields=["reported_at"], name="evaluation_fact_open_rep",
+                         condition=~Q(state__in=SETTLED_STATES)),
+            models.Index(fields=["registered_at"], name="evaluation_fact_open_reg",
+                         condition=~Q(state__in=SETTLED_STATES)),
         ]
 
     def __str__(self) -> str:
@@ -141,6 +154,86 @@ class FactWatermark(models.Model):
 
     def __str__(self) -> str:
         return str(self.last_event_id)
+
+
+class FactRollupMonth(models.Model):
+    """One rolled-up (period attribute, month): the layout it was built with and the moment its facts were read.
+
+    The month is fresh while no settled fact of it was built after `as_of` and `layout` is the current
+    `evaluation.rollups.LAYOUT_HASH`; otherwise the evaluation counts it live and the next refresh rebuilds it.
+    """
+
+    period = models.CharField(max_length=13)  # "reported_at" or "registered_at"
+    month = models.DateField()  # the first day, in the installation's time zone
+    layout = models.CharField(max_length=16)
+    as_of = models.DateTimeField()  # every settled fact built up to here is in the rollup
+    built_at = models.DateTimeField(default=timezone.now)
+    seconds = models.FloatField(default=0)  # how long the build took (operations)
+
+    class Meta:
+        verbose_name = _("fact rollup month")
+        verbose_name_plural = _("fact rollup months")
+        constraints = [models.UniqueConstraint(fields=["period", "month"], name="evaluation_rollup_month_once")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.month:%Y-%m}"
+
+
+class FactRollup(models.Model):
+    """The settled facts of one month summed per subject: column cNN holds counter part NN of the (subject,
+    period) group, in the order `evaluation.rollups.LAYOUT` derives from `evaluation.counters.COUNTERS`."""
+
+    month = models.DateField()
+    period = models.CharField(max_length=13)
+    subject = models.CharField(max_length=20)  # a key of counters.SUBJECT_EXPRESSIONS
+    subject_id = models.BigIntegerField()  # for "grid_inspector": the grid (expanded to its inspectors on read)
+    c00 = models.IntegerField(default=0, db_default=0)
+    c01 = models.IntegerField(default=0, db_default=0)
+    c02 = models.IntegerField(default=0, db_default=0)
+    c03 = models.IntegerField(default=0, db_default=0)
+    c04 = models.IntegerField(default=0, db_default=0)
+    c05 = models.IntegerField(default=0, db_default=0)
+    c06 = models.IntegerField(default=0, db_default=0)
+    c07 = models.IntegerField(default=0, db_default=0)
+    c08 = models.IntegerField(default=0, db_default=0)
+    c09 = models.IntegerField(default=0, db_default=0)
+    c10 = models.IntegerField(default=0, db_default=0)
+    c11 = models.IntegerField(default=0, db_default=0)
+    c12 = models.IntegerField(default=0, db_default=0)
+    c13 = models.IntegerField(default=0, db_default=0)
+    c14 = models.IntegerField(default=0, db_default=0)
+    c15 = models.IntegerField(default=0, db_default=0)
+    c16 = models.IntegerField(default=0, db_default=0)
+    c17 = models.IntegerField(default=0, db_default=0)
+    c18 = models.IntegerField(default=0, db_default=0)
+    c19 = models.IntegerField(default=0, db_default=0)
+    c20 = models.IntegerField(default=0, db_default=0)
+    c21 = models.IntegerField(default=0, db_default=0)
+    c22 = models.IntegerField(default=0, db_default=0)
+    c23 = models.IntegerField(default=0, db_default=0)
+    built_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("fact rollup")
+        verbose_name_plural = _("fact rollups")
+        indexes = [models.Index(fields=["period", "subject", "month"], name="evaluation_rollup_read")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.month:%Y-%m} {self.subject} {self.subject_id}"
+
+
+class RollupWatermark(models.Model):
+    """One row: the layout and `as_of` of the last complete rollup refresh (the next one looks after it)."""
+
+    layout = models.CharField(max_length=16, blank=True)
+    as_of = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rollup watermark")
+        verbose_name_plural = _("rollup watermarks")
+
+    def __str__(self) -> str:
+        return f"{self.layout} {self.as_of}"
 
 
 # --- the scheme (评价方案): indicators and grade bands an administrator edits -----------------------------------

@@ -31,6 +31,9 @@ from cityops.core.permissions import ensure_path_visible, is_platform_admin, reg
 from cityops.evaluation.counters import COUNTERS, REGION_KINDS, SUBJECT_EXPRESSIONS, USER_KINDS
 from cityops.evaluation.facts import case_facts_refresh
 from cityops.evaluation.models import CaseFact, Snapshot, SubjectKind
+from cityops.evaluation.rollups import SLOT_OF as ROLLUP_SLOTS
+from cityops.evaluation.rollups import period_split as rollup_period_split
+from cityops.evaluation.rollups import rollup_sums
 from cityops.evaluation.scheme import (
     GradeDef,
     IndicatorDef,
@@ -253,16 +256,23 @@ def _describe(kind: str, objects: QuerySet) -> dict[int, tuple[str, str]]:
 
 
 def evaluation_counts(kind: str, start: dt.date, end: dt.date, *, now: dt.datetime,
-                      subject_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
-    """subject id → counter → value, for every subject with a case in the period (grouped aggregates)."""
+                      subject_ids: list[int] | None = None, rollups: bool = True) -> dict[int, dict[str, int]]:
+    """subject id → counter → value, for every subject with a case in the period (grouped aggregates).
+
+    Whole months with a fresh rollup (`evaluation.rollups`) read their settled facts' sums from it and count
+    only their open facts live; the partial months at the edges and stale months are counted live. `rollups`
+    False counts everything live (the reference the rollups are tested against).
+    """
     begin, stop = _bounds(start, end)
     groups: dict[tuple[str, str], list[tuple[str, str, Any]]] = defaultdict(list)
     for code, counter in COUNTERS[kind].items():
         for i, part in enumerate(counter.parts):
             groups[(part.subject, counter.period)].append((f"{code}__{i}", code, part))
+    splits = {period: rollup_period_split(period, begin, stop, enabled=rollups) for _s, period in groups}
     totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for (subject, period), parts in groups.items():
-        facts = CaseFact.objects.filter(**{f"{period}__gte": begin, f"{period}__lt": stop}).annotate(
+        split = splits[period]
+        facts = CaseFact.objects.filter(split.live_q(period)).annotate(
             subject=SUBJECT_EXPRESSIONS[subject]).filter(subject__isnull=False)
         if subject_ids is not None:
             facts = facts.filter(subject__in=subject_ids)
@@ -271,6 +281,12 @@ def evaluation_counts(kind: str, start: dt.date, end: dt.date, *, now: dt.dateti
         for row in facts.order_by().values("subject").annotate(**aggregates):
             for name, code, _part in parts:
                 totals[row["subject"]][code] += row[name] or 0
+        if split.rolled:
+            slots = [ROLLUP_SLOTS[(kind, code, int(name.rsplit("__", 1)[1]))] for name, code, _part in parts]
+            sums = rollup_sums(subject, period, split.rolled, slots, subject_ids)
+            for subject_id, columns in sums.items():
+                for slot in slots:
+                    totals[subject_id][slot.code] += columns.get(slot.name, 0)
     return totals
 
 

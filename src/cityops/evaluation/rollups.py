@@ -1,0 +1,310 @@
+"""Monthly rollups of settled case facts (月度汇总): a year's evaluation reads 12 small sums, not 3 M facts.
+
+A case that is closed or voided is *settled*: it never changes again, and none of its counters depends on the
+evaluation moment `now` — every now-dependent predicate in `evaluation.counters` goes through `overdue(now)`,
+which excludes closed and voided cases (and `build_fact` leaves their `open_deadline` empty). So the settled
+facts of a month are summed once per (period attribute, subject) into `FactRollup`; an evaluation adds:
+
+- for each whole month of its period whose rollup is *fresh* (built with the current layout, and no settled
+  fact of that month built after the rollup's `as_of`): the rollup's sums, plus the open facts of the month
+  counted live (`evaluation_fact_open_*` partial indexes);
+- for the partial months at the edges and every stale month: the facts counted live, as without rollups.
+
+The layout (which counter part goes to which column) is derived from `counters.COUNTERS` in a fixed order; its
+hash is stored with every rolled-up month, so a change to the counters makes the old rows ignored until
+`fact_rollups_refresh()` rebuilds them. The grid inspectors' parts are rolled up per *grid* and expanded through
+the grid's current inspectors on read, so reassigning a grid never leaves a stale rollup behind.
+
+Writers of facts outside `case_facts_refresh` (a full rebuild, the bulk seeder) must rebuild the rollups after
+they commit: `case_facts_rebuild_all` does; after seeding run `cityops evaluation-rollup`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from cityops.evaluation.counters import COUNTERS, REGISTERED, REPORTED, SUBJECT_EXPRESSIONS, Part
+from cityops.evaluation.models import (
+    SETTLED_STATES,
+    CaseFact,
+    FactRollup,
+    FactRollupMonth,
+    FactWatermark,
+    RollupWatermark,
+)
+from cityops.geo.models import Region
+
+COLUMNS = 24  # FactRollup.c00 … c23: the largest (subject, period) group of counter parts must fit
+PERIODS = (REPORTED, REGISTERED)
+SETTLED = Q(state__in=SETTLED_STATES)
+OPEN = ~Q(state__in=SETTLED_STATES)
+# The grid inspectors are rolled up per grid: who inspects a grid may change after the month was rolled up.
+ROLLUP_SUBJECTS: dict[str, Any] = {**SUBJECT_EXPRESSIONS, "grid_inspector": F("grid_id")}
+# Any fixed moment: a settled fact's predicates do not depend on it, it only renders the predicates for the hash.
+_PROBE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Counter part `index` of `kind`'s counter `code`, stored in column `column` of its (subject, period) group."""
+
+    kind: str
+    code: str
+    index: int
+    part: Part
+    column: int
+
+    @property
+    def name(self) -> str:
+        return f"c{self.column:02d}"
+
+
+def build_layout() -> dict[tuple[str, str], list[Slot]]:
+    """(subject, period) → its counter parts in column order: kinds, counters and parts in `COUNTERS` order."""
+    groups: dict[tuple[str, str], list[Slot]] = defaultdict(list)
+    for kind, counters in COUNTERS.items():
+        for code, counter in counters.items():
+            for index, part in enumerate(counter.parts):
+                key = (part.subject, counter.period)
+                groups[key].append(Slot(kind, code, index, part, len(groups[key])))
+    widest = max(len(slots) for slots in groups.values())
+    if widest > COLUMNS:
+        raise RuntimeError(f"a counter group has {widest} parts; FactRollup has {COLUMNS} columns: add columns")
+    return dict(groups)
+
+
+def layout_hash(layout: dict[tuple[str, str], list[Slot]]) -> str:
+    """A digest of the layout, each part's predicate and total, the subject expressions and the time zone."""
+    lines = [timezone.get_default_timezone_name()]
+    for (subject, period), slots in sorted(layout.items()):
+        lines.append(f"{subject} {period} {ROLLUP_SUBJECTS[subject]!r}")
+        lines.extend(f"  {s.column} {s.kind}.{s.code}[{s.index}] {s.part.where(_PROBE)!s} {s.part.total!r}"
+                     for s in slots)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+
+LAYOUT = build_layout()
+LAYOUT_HASH = layout_hash(LAYOUT)
+SLOT_OF: dict[tuple[str, str, int], Slot] = {(s.kind, s.code, s.index): s for slots in LAYOUT.values() for s in slots}
+
+
+# --- months -------------------------------------------------------------------------------------------------------
+
+
+def month_range(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[first day 00:00, next month's first day 00:00) of `month` in the installation's time zone."""
+    tz = timezone.get_default_timezone()
+    following = (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return (timezone.make_aware(dt.datetime.combine(month.replace(day=1), dt.time.min), tz),
+            timezone.make_aware(dt.datetime.combine(following, dt.time.min), tz))
+
+
+def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The first days of the months from `first`'s to `last`'s, inclusive."""
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _local_date(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+# --- building -----------------------------------------------------------------------------------------------------
+
+
+def _quiet_moment() -> dt.datetime:
+    """Now, taken while no `case_facts_refresh` is writing: every fact built before it is committed.
+
+    The refresh holds the fact watermark's row lock for its whole transaction, so touching that row waits for
+    it (an UPDATE also takes SQLite's write lock). The lock is released at once: rolling up never blocks it.
+    """
+    with transaction.atomic():
+        FactWatermark.objects.get_or_create(pk=1)
+        FactWatermark.objects.filter(pk=1).update(last_event_id=F("last_event_id"))
+        return timezone.now()
+
+
+def fact_rollups_refresh(*, full: bool = False) -> int:
+    """Rebuild the rollups of the months with settled facts built since the last refresh (all months when `full`
+    or the layout changed); return the (period, month) rollups rebuilt. Cheap when nothing changed."""
+    as_of = _quiet_moment()
+    with transaction.atomic():
+        mark = RollupWatermark.objects.select_for_update().filter(pk=1).first()
+        if mark is None:
+            mark, _created = RollupWatermark.objects.get_or_create(pk=1)
+        if full or mark.layout != LAYOUT_HASH or mark.as_of is None:
+            FactRollup.objects.all().delete()
+            FactRollupMonth.objects.all().delete()
+            todo = _all_months()
+        else:
+            todo = _months_changed_since(mark.as_of)
+        for period, month in todo:
+            _build_month(period, month, as_of)
+        mark.layout, mark.as_of = LAYOUT_HASH, as_of
+        mark.save(update_fields=["layout", "as_of"])
+    return len(todo)
+
+
+def _all_months() -> list[tuple[str, dt.date]]:
+    """Every (period, month) between the first and the last settled fact."""
+    todo = []
+    for period in PERIODS:
+        span = CaseFact.objects.filter(SETTLED).aggregate(first=Min(period), last=Max(period))
+        if span["first"] is not None:
+            todo.extend((period, m) for m in months_between(_local_date(span["first"]), _local_date(span["last"])))
+    return todo
+
+
+def _months_changed_since(moment: dt.datetime) -> list[tuple[str, dt.date]]:
+    """(period, month) of the settled facts built after `moment` (the partial index on settled built_at)."""
+    tz = timezone.get_default_timezone()
+    todo = []
+    for period in PERIODS:
+        months = (CaseFact.objects.filter(SETTLED, built_at__gt=moment, **{f"{period}__isnull": False})
+                  .annotate(m=TruncMonth(period, tzinfo=tz)).order_by().values_list("m", flat=True).distinct())
+        todo.extend((period, m) for m in sorted({_as_month(m) for m in months}))
+    return todo
+
+
+def _as_month(value: dt.date | dt.datetime) -> dt.date:
+    """TruncMonth's value as a date (backends return an aware or naive datetime or a date)."""
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value, timezone.get_default_timezone())
+        return value.date().replace(day=1)
+    return value.replace(day=1)
+
+
+def _build_month(period: str, month: dt.date, as_of: dt.datetime) -> None:
+    """Replace the rollup of (period, month): one grouped INSERT … SELECT per subject over its settled facts."""
+    started = time.monotonic()
+    begin, stop = month_range(month)
+    FactRollup.objects.filter(period=period, month=month).delete()
+    facts = CaseFact.objects.filter(SETTLED, **{f"{period}__gte": begin, f"{period}__lt": stop})
+    ops = connection.ops
+    for (subject, group_period), slots in LAYOUT.items():
+        if group_period != period:
+            continue
+        grouped = (facts.annotate(subject=ROLLUP_SUBJECTS[subject]).filter(subject__isnull=False)
+                   .order_by().values("subject").annotate(**{s.name: _aggregate(s.part, _PROBE) for s in slots}))
+        select, params = grouped.query.sql_with_params()
+        names = [s.name for s in slots]
+        table = FactRollup._meta.db_table
+        columns = ", ".join(["month", "period", "subject", "subject_id", "built_at", *names])
+        values = ", ".join(["%s", "%s", "%s", "g.subject", "%s", *(f"COALESCE(g.{n}, 0)" for n in names)])
+        sql = f'INSERT INTO "{table}" ({columns}) SELECT {values} FROM ({select}) g'  # noqa: S608 - our names
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [ops.adapt_datefield_value(month), period, subject,
+                                 ops.adapt_datetimefield_value(timezone.now()), *params])
+    FactRollupMonth.objects.update_or_create(period=period, month=month, defaults={
+        "layout": LAYOUT_HASH, "as_of": as_of, "built_at": timezone.now(), "seconds": time.monotonic() - started})
+
+
+def _aggregate(part: Part, now: dt.datetime) -> Any:
+    return Count("pk", filter=part.where(now)) if part.total is None else Sum(part.total, filter=part.where(now))
+
+
+# --- reading --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Split:
+    """How one period attribute's [begin, stop) divides: rolled-up months (plus their open facts) and live ranges."""
+
+    rolled: list[dt.date]
+    rolled_ranges: list[tuple[dt.datetime, dt.datetime]]
+    live_ranges: list[tuple[dt.datetime, dt.datetime]]
+
+    def live_q(self, period: str) -> Q:
+        """The facts to count live: everything in the live ranges, the open facts of the rolled-up months."""
+        q = _ranges_q(period, self.live_ranges)
+        if self.rolled_ranges:
+            q |= _ranges_q(period, self.rolled_ranges) & OPEN
+        return q
+
+
+def _ranges_q(period: str, ranges: Iterable[tuple[dt.datetime, dt.datetime]]) -> Q:
+    q = Q(pk__in=[])
+    for begin, stop in ranges:
+        q |= Q(**{f"{period}__gte": begin, f"{period}__lt": stop})
+    return q
+
+
+def _merge(ranges: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datetime, dt.datetime]]:
+    merged: list[tuple[dt.datetime, dt.datetime]] = []
+    for begin, stop in sorted(ranges):
+        if merged and merged[-1][1] == begin:
+            merged[-1] = (merged[-1][0], stop)
+        else:
+            merged.append((begin, stop))
+    return merged
+
+
+def period_split(period: str, begin: dt.datetime, stop: dt.datetime, *, enabled: bool = True) -> Split:
+    """Split [begin, stop) of `period` into fresh rolled-up whole months and live ranges."""
+    whole = []
+    if enabled and timezone.get_current_timezone_name() == timezone.get_default_timezone_name():
+        whole = [m for m in months_between(_local_date(begin), _local_date(stop))
+                 if begin <= month_range(m)[0] and month_range(m)[1] <= stop]
+    fresh = set()
+    if whole:
+        states = FactRollupMonth.objects.filter(period=period, month__in=whole, layout=LAYOUT_HASH)
+        for state in states:
+            first, following = month_range(state.month)
+            changed = CaseFact.objects.filter(SETTLED, built_at__gt=state.as_of,
+                                              **{f"{period}__gte": first, f"{period}__lt": following})
+            if not changed.exists():
+                fresh.add(state.month)
+    rolled = sorted(fresh)
+    rolled_ranges = _merge([month_range(m) for m in rolled])
+    live, cursor = [], begin
+    for first, following in rolled_ranges:
+        if cursor < first:
+            live.append((cursor, first))
+        cursor = following
+    if cursor < stop:
+        live.append((cursor, stop))
+    return Split(rolled, rolled_ranges, live)
+
+
+def rollup_sums(subject: str, period: str, months: list[dt.date], slots: list[Slot],
+                subject_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
+    """subject id → slot column name → the sum over `months` of the rolled-up settled facts."""
+    if not months or not slots:
+        return {}
+    rows: QuerySet = FactRollup.objects.filter(period=period, subject=subject, month__in=months)
+    grid_inspectors: dict[int, list[int]] | None = None
+    if subject == "grid_inspector":
+        links = Region.inspectors.through.objects.all()
+        if subject_ids is not None:
+            links = links.filter(user_id__in=subject_ids)
+        grid_inspectors = defaultdict(list)
+        for grid_id, user_id in links.values_list("region_id", "user_id"):
+            grid_inspectors[grid_id].append(user_id)
+        if subject_ids is not None:
+            rows = rows.filter(subject_id__in=list(grid_inspectors))
+    elif subject_ids is not None:
+        rows = rows.filter(subject_id__in=subject_ids)
+    names = sorted({s.name for s in slots})
+    sums = rows.order_by().values("subject_id").annotate(**{f"s_{n}": Sum(n) for n in names})
+    totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in sums:
+        targets = [row["subject_id"]] if grid_inspectors is None else grid_inspectors.get(row["subject_id"], [])
+        for target in targets:
+            for n in names:
+                totals[target][n] += row[f"s_{n}"] or 0
+    return totals
