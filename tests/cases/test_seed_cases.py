@@ -11,6 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
@@ -266,3 +267,16 @@ def test_the_command_refuses_a_database_without_grids(db):
 def test_the_command_refuses_nothing_to_seed(city):
     with pytest.raises(CommandError, match="--count and --open"):
         call_command("seed_cases", count=0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel loaders need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_parallel_loaders_on_postgresql_number_each_day_once_and_build_true_facts(city):
+    report = seed_cases(count=400, open_count=40, seed=6, days=8, batch=50, jobs=2, defer_indexes=True)
+    numbers = list(Case.objects.values_list("number", flat=True))
+    assert report.cases == len(numbers) == 440 and len(set(numbers)) == 440
+    fields = [f.attname for f in CaseFact._meta.concrete_fields if f.name != "built_at"]
+    seeded_facts = set(CaseFact.objects.values_list(*fields))
+    case_facts_rebuild_all()
+    assert set(CaseFact.objects.values_list(*fields)) == seeded_facts
+    assert make_case(city).id > max(c.id for c in Case.objects.all()[:1000] if c.number in numbers)

@@ -2,8 +2,10 @@
 
 Fast, and faithful where the evaluation looks: rows are written directly (not through the workflow services),
 in batches of `--batch` cases, one transaction each — `COPY` on PostgreSQL, `executemany` on SQLite (the
-ORM's bulk_create spends most of its time compiling SQL). Run it on a quiet database: each batch locks the
-case table while it assigns ids. What it writes, per case:
+ORM's bulk_create spends most of its time compiling SQL). On PostgreSQL case ids come from the table's
+sequence, so `--jobs N` forks N loaders, each over its own run of days (its own day numbers), and
+`--defer-indexes` drops the secondary indexes of the four tables written while loading and builds them again
+at the end (printing their definitions first). Run it on a quiet database. What it writes, per case:
 - a `Case` row: a point inside a unit grid (busier grids get more reports), its grid / community / street /
   district and region path, H3 cell, a class from the demo mix (`cityops.demo.cases`), a source (inspectors
   ~90 %, with the grid's first inspector as reporter), an urgency, the number `YYYYMMDD` + 5 digits continuing
