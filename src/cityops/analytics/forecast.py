@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import Count, F, Min
+from django.db.models import Count, F
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -208,51 +208,42 @@ def forecast_next_week(*, scope: Scope, level: str = Level.STREET, limit: int = 
 
 def _compute(scope: Scope, level: str, limit: int, as_of: dt.date) -> Forecast:
     window = Period(as_of - dt.timedelta(days=HISTORY_DAYS + HORIZON * BACKTEST_WEEKS - 1), as_of)
-    first = _first_day(scope, window)
-    if first is None:
-        return Forecast(as_of=as_of, level=level, total=None, regions=[], classes=[])
-    window = Period(first, as_of)
     cases = scope.in_period(window)
-    region_rows = _series_by(cases, LEVEL_FIELDS[level], window, limit)
-    class_rows = _series_by(cases, "catalog_class_id", window, limit)
-    total = _daily(cases.values(d=_day()).annotate(n=Count("pk")).order_by(), window)
-    regions = [forecast_series("region", code, name, region_rows[pk], window.start)
+    # Two scans of the window (per region and day, per class and day); the tops and the total come from them.
+    by_region = _daily_by(cases, LEVEL_FIELDS[level], window)
+    by_class = _daily_by(cases, "catalog_class_id", window)
+    total = sum(by_class.values(), np.zeros(window.days))
+    if not total.any():
+        return Forecast(as_of=as_of, level=level, total=None, regions=[], classes=[])
+    first = int(np.argmax(total > 0))  # the history starts with the scope's first report in the window
+    start = window.start + dt.timedelta(days=first)
+    region_rows = {k: v[first:] for k, v in _top(by_region, limit).items()}
+    class_rows = {k: v[first:] for k, v in _top(by_class, limit).items()}
+    regions = [forecast_series("region", code, name, region_rows[pk], start)
                for pk, (name, code, _drill) in region_labels(region_rows).items() if pk in region_rows]
-    classes = [forecast_series("class", code, name, class_rows[pk], window.start)
+    classes = [forecast_series("class", code, name, class_rows[pk], start)
                for pk, (name, code, _drill) in class_labels(class_rows).items() if pk in class_rows]
     regions.sort(key=lambda s: (-s.forecast, s.code))
     classes.sort(key=lambda s: (-s.forecast, s.code))
     return Forecast(as_of=as_of, level=level, regions=regions, classes=classes,
-                    total=forecast_series("total", "", _("All cases in scope"), total, window.start))
+                    total=forecast_series("total", "", _("All cases in scope"), total[first:], start))
 
 
-def _first_day(scope: Scope, window: Period) -> dt.date | None:
-    first = scope.in_period(window).aggregate(first=Min("reported_at"))["first"]
-    return timezone.localtime(first).date() if first else None
-
-
-def _day() -> Any:
-    return TruncDay("reported_at", tzinfo=timezone.get_default_timezone())
-
-
-def _series_by(cases: Any, group: str, window: Period, limit: int) -> dict[Any, np.ndarray]:
-    """Daily series of the `limit` groups with the most reports in the window."""
-    top = [row["k"] for row in cases.values(k=F(group)).annotate(n=Count("pk")).order_by("-n", "k")[:limit]
-           if row["k"] is not None]
-    rows = cases.filter(**{f"{group}__in": top}).values(k=F(group), d=_day()).annotate(n=Count("pk")).order_by()
-    grouped: dict[Any, list[dict]] = {k: [] for k in top}
-    for row in rows:
-        grouped[row["k"]].append(row)
-    return {k: _daily(v, window) for k, v in grouped.items()}
-
-
-def _daily(rows: Any, window: Period) -> np.ndarray:
-    series = np.zeros(window.days)
-    for row in rows:
+def _daily_by(cases: Any, group: str, window: Period) -> dict[Any, np.ndarray]:
+    """Reports per day of the window for every value of `group` (None included: it counts in the total)."""
+    day = TruncDay("reported_at", tzinfo=timezone.get_default_timezone())
+    series: dict[Any, np.ndarray] = {}
+    for row in cases.values(k=F(group), d=day).annotate(n=Count("pk")).order_by():
         index = (local_date(row["d"]) - window.start).days
         if 0 <= index < window.days:
-            series[index] += row["n"]
+            series.setdefault(row["k"], np.zeros(window.days))[index] += row["n"]
     return series
+
+
+def _top(series: dict[Any, np.ndarray], limit: int) -> dict[Any, np.ndarray]:
+    """The `limit` series with the most reports (ties by key), leaving out the one without a key."""
+    keys = sorted((k for k in series if k is not None), key=lambda k: (-series[k].sum(), k))[:limit]
+    return {k: series[k] for k in keys}
 
 
 def forecast_out(result: Forecast) -> dict[str, Any]:
