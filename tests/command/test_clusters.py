@@ -181,3 +181,11 @@ def test_an_api_token_needs_the_cases_read_scope(client, cast, handmade, api_tok
 def test_a_west_handler_given_a_centre_role_still_sees_only_their_scope(cast, city, handmade):
     west_watch = f.make_user("west_watch", Role.LEADER, scope_region=city.districts[1])
     assert numbers(clusters(west_watch, zoom=17)) == {handmade["w_rep1"].number, handmade["w_rep2"].number}
+
+
+def test_the_open_cases_have_their_map_index(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, "cases_case")
+    assert indexes["command_open_case_map"]["columns"][:2] == ["lon", "lat"]
