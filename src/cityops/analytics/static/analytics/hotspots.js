@@ -31,11 +31,13 @@
     frame.addTo(map);
     hexes.addTo(map);
     if (el.dataset.api) {
+      var asked = 0;  // only the answer to the latest zoom is drawn (answers may arrive out of order)
       map.on("zoomend", function () {
+        var mine = ++asked;
         fetch(el.dataset.api + "&zoom=" + map.getZoom(), { credentials: "same-origin" })
           .then(function (r) { return r.ok ? r.json() : null; })
           .then(function (fresh) {
-            if (!fresh) return;
+            if (!fresh || mine !== asked) return;
             hexes.clearLayers();
             hexes.addData(fresh);
             var note = document.getElementById(el.dataset.resolutionLabel);
