@@ -138,3 +138,9 @@ def test_a_builder_may_return_one_table_or_several():
     one = Table(title="a", columns=[], rows=[])
     assert tables_of(one) == [one]
     assert tables_of([one, one]) == [one, one]
+
+
+def test_a_table_may_name_its_sheet_shorter_than_its_title():
+    book = workbook(xlsx(table(1, sheet="部门评价")))
+    assert book.sheetnames == ["部门评价"]
+    assert book["部门评价"].cell(row=1, column=1).value == TITLE

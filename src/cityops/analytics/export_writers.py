@@ -66,7 +66,7 @@ def write_xlsx(tables: Sequence[Table], out: BinaryIO, *, progress: Progress | N
     counter = _Counter(progress)
     try:
         for table in tables:
-            sheet = workbook.create_sheet(sheet_title(table.title, used))
+            sheet = workbook.create_sheet(sheet_title(str(table.sheet or table.title), used))
             _write_sheet(sheet, table, counter)
         workbook.save(out)
     except BaseException:

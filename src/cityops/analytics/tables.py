@@ -44,6 +44,8 @@ class Table:
     notes: list[str] = field(default_factory=list)
     # Per column, a ColumnKind value ("rate", "date" …); shorter than `columns` or empty → inferred.
     kinds: list[str] = field(default_factory=list)
+    # A short sheet name for Excel (at most 31 characters); empty: the title, shortened.
+    sheet: str = ""
 
 
 # builder(*, user, params: dict[str, str]) -> Table, or a list of Tables for a workbook of several sheets.

@@ -39,7 +39,8 @@ def result_table(result: selectors.EvaluationResult) -> Table:
         for r in result.rows
     ]
     return Table(title=f"{_('Comprehensive evaluation')} · {SubjectKind(result.kind).label}", columns=columns,
-                 rows=rows, total=len(rows), notes=result_notes(result), kinds=kinds)
+                 rows=rows, total=len(rows), notes=result_notes(result), kinds=kinds,
+                 sheet=str(SubjectKind(result.kind).label))
 
 
 def result_notes(result: selectors.EvaluationResult) -> list[str]:
