@@ -105,3 +105,10 @@ def test_a_region_outside_the_scope_is_404_and_bad_input_422(client, history, st
     assert page(client, staff["admin"], "analytics:index", "dimension=colour").status_code == 422
     assert page(client, staff["admin"], "analytics:highs", "resolution=3").status_code == 422
     assert page(client, staff["admin"], "analytics:forecast", "level=grid").status_code == 422
+
+
+@pytest.mark.parametrize("name", ["analytics:index", "analytics:highs", "analytics:forecast"])
+def test_the_pages_render_in_chinese(client, history, staff, name):
+    client.force_login(staff["leader"])
+    response = client.get(f"{reverse(name)}?end=2026-03-31", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200 and response["Content-Language"] == "zh-hans"
