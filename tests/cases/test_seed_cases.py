@@ -280,3 +280,9 @@ def test_parallel_loaders_on_postgresql_number_each_day_once_and_build_true_fact
     case_facts_rebuild_all()
     assert set(CaseFact.objects.values_list(*fields)) == seeded_facts
     assert make_case(city).id > max(c.id for c in Case.objects.all()[:1000] if c.number in numbers)
+
+
+def test_seeding_rolls_the_evaluation_months_up_again(seeded):
+    from cityops.evaluation.models import FactRollupMonth
+
+    assert FactRollupMonth.objects.exists()

@@ -26,7 +26,8 @@ at the end (printing their definitions first). Run it on a quiet database. What 
   warning time, overdue and warned flags follow from them;
 - its evaluation `CaseFact`, built by `cityops.evaluation.facts.build_fact` from the same objects in memory,
   so it equals what a rebuild from the stored clocks and events gives. At the end the `FactWatermark` is set
-  to the last event (the facts are current) and the tables are ANALYZEd.
+  to the last event (the facts are current), the tables are ANALYZEd and the evaluation's monthly rollups
+  are built again (`evaluation.rollups.fact_rollups_refresh(full=True)`).
 Not written: approval requests (`CaseRequest`: only their events), photos, audit events, the worker's
 `case.overdue` / `case.deadline_warning` events. The day counters are raised to the last number used, so
 reports made afterwards continue the sequence (an open case's number follows the day's historical ones).
@@ -74,6 +75,7 @@ from cityops.core.audit import audit_log
 from cityops.demo.cases import CLASS_MIX, RESULTS, SOURCE_MIX, URGENCY_MIX
 from cityops.evaluation.facts import build_fact, case_facts_refresh
 from cityops.evaluation.models import CaseFact, FactWatermark
+from cityops.evaluation.rollups import fact_rollups_refresh
 from cityops.geo.geometry import from_wkb
 from cityops.geo.models import Level, Region
 from cityops.org.models import Role, RoleAssignment, User
@@ -919,12 +921,14 @@ class _Writer:
                 cursor.execute(definition)
 
     def finish(self) -> None:
-        """Mark the facts current up to the last event, and refresh the planner's statistics after the bulk load."""
+        """Mark the facts current up to the last event, refresh the planner's statistics after the bulk load, and
+        roll the months up again (the evaluation's monthly sums of settled facts, written outside its refresh)."""
         top = CaseEvent.objects.aggregate(top=Max("id"))["top"] or 0
         FactWatermark.objects.update_or_create(pk=1, defaults={"last_event_id": top, "refreshed_at": timezone.now()})
         with connection.cursor() as cursor:
             for table in (self.cases.name, self.event_table, self.clock_table, self.facts.name):
                 cursor.execute(f'ANALYZE "{table}"')
+        fact_rollups_refresh(full=True)
 
     def _reserve_ids(self, n: int) -> list[int]:
         """`n` fresh case ids: drawn from the sequence on PostgreSQL (parallel loaders and reporters never clash)."""
