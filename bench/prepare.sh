@@ -50,6 +50,7 @@ if [[ $ONLY != 1m ]]; then
         dropdb --if-exists --maintenance-db="$PG/postgres" cityops_bench_3m
         createdb --maintenance-db="$PG/postgres" --template=cityops_bench_1m cityops_bench_3m
         $BIN/python bench/replicate_cases.py --db "$PG/cityops_bench_3m" --copies 2 | grep -v '^CREATE INDEX'
+        DATABASE_URL="$PG/cityops_bench_3m" $BIN/cityops evaluation-rollup  # the copies' facts, rolled up by month
     fi
 fi
 log "done"

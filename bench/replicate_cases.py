@@ -9,7 +9,8 @@ owns — events, stage clocks, evaluation fact — in SQL (INSERT … SELECT, se
 built again at the end). A copy keeps its original's times, place, class, actors and department (the same year
 happens `copies + 1` times over), gets a new id and the next free number of its day (the day counters are
 raised), so the facts still equal a rebuild from the clocks and events. The fact watermark is moved to the last
-event. Open cases are not copied (the open backlog stays what `--open` made).
+event. Open cases are not copied (the open backlog stays what `--open` made). Afterwards build the evaluation's
+monthly rollups again: `cityops evaluation-rollup` (prepare.sh does).
 """
 
 from __future__ import annotations
