@@ -21,6 +21,16 @@ def _fresh_working_calendar():
     clear_caches()
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request in another language leaves it active in the thread (LocaleMiddleware): reset it for the next test."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def city(db):
     return f.make_small_city()
