@@ -5,7 +5,9 @@ of a 3 M-case city evaluated for all subjects ≤ 5 s (every SubjectKind, one af
 
     .venv/bin/python bench/evaluation.py [--db URL] [--db-3m URL] [--repeat N]
 
-Calls `cityops.evaluation.selectors.evaluation_run(user=…, kind=…, start=…, end=…)` as the demo's city-wide
+The month figure is the slowest of: the last full month (its settled facts come from the monthly rollups), the
+month so far and the last 30 days (partial months, counted live from the facts). Calls
+`cityops.evaluation.selectors.evaluation_run(user=…, kind=…, start=…, end=…)` as the demo's city-wide
 leader: the selector the pages, the API and the exports use (facts refreshed first, then the aggregate
 queries and the scores). Each figure is the best of `--repeat` runs (the first run also warms the caches);
 all runs are printed.
@@ -43,6 +45,13 @@ def _month(args: argparse.Namespace) -> None:
     best = min(ms for ms, _n in runs)
     print(f"evaluation department {start}…{end}: runs {', '.join(f'{ms:.0f}' for ms, _n in runs)} ms; "
           f"{runs[0][1]} departments")
+    # The month so far and a 30-day window across two months: partial months are counted live from the facts.
+    today = dt.date.today()
+    for first, last in ((today.replace(day=1), today), (today - dt.timedelta(days=29), today)):
+        live = _runs(args, SubjectKind.DEPARTMENT, first, last)
+        print(f"evaluation department {first}…{last} (partial months, live): "
+              f"runs {', '.join(f'{ms:.0f}' for ms, _n in live)} ms")
+        best = max(best, min(ms for ms, _n in live))
     print(f"department month evaluation: {best:.0f} ms (target ≤ {TARGET_MONTH_MS:.0f} ms: "
           f"{benchlib.verdict(best, TARGET_MONTH_MS)})")
     print(f"database: {benchlib.database_size()}")
