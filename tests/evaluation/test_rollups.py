@@ -29,7 +29,8 @@ from tests.evaluation.histories import NOW, T3
 KINDS = SubjectKind.values
 MARCH = (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
 MARCH_PERIODS = [MARCH, (dt.date(2026, 1, 1), dt.date(2026, 4, 30)), (dt.date(2026, 3, 2), dt.date(2026, 3, 31)),
-                 (dt.date(2026, 2, 15), dt.date(2026, 4, 10)), (dt.date(2026, 3, 1), dt.date(2026, 3, 3))]
+                 (dt.date(2026, 2, 15), dt.date(2026, 4, 10)), (dt.date(2026, 3, 1), dt.date(2026, 3, 3)),
+                 (dt.date(2026, 3, 3), dt.date(2026, 3, 31))]  # the rollup minus 1–2 March: subjects of T only drop
 
 
 def plain(counts: dict[int, dict[str, int]]) -> dict[int, dict[str, int]]:
@@ -157,6 +158,15 @@ def test_the_rollup_command_builds_every_month(cast, march):
     assert FactRollupMonth.objects.filter(period="reported_at", month=dt.date(2026, 3, 1)).exists()
     call_command("evaluation_rollup", "--changed", stdout=out)
     assert "0 monthly rollups built" in out.getvalue()
+
+
+def test_an_edge_month_mostly_inside_the_period_is_its_rollup_minus_the_days_outside(cast, march):
+    case_facts_refresh()
+    fact_rollups_refresh()
+    split = period_split("reported_at", *_bounds(dt.date(2026, 3, 3), dt.date(2026, 3, 31)))
+    assert split.rolled == [dt.date(2026, 3, 1)] and split.minus_ranges
+    counts = assert_same("inspector", dt.date(2026, 3, 3), dt.date(2026, 3, 31), NOW)
+    assert cast["acceptor"].pk not in counts  # its only report (I) is of 2 March
 
 
 def test_a_month_without_a_rollup_is_counted_live(cast, march):

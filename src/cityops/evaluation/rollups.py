@@ -26,7 +26,7 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
@@ -45,7 +45,8 @@ from cityops.evaluation.models import (
 )
 from cityops.geo.models import Region
 
-COLUMNS = 24  # FactRollup.c00 … c23: the largest (subject, period) group of counter parts must fit
+COLUMNS = 23  # FactRollup.c00 … c22 hold counter parts: the largest (subject, period) group must fit
+FACTS = "c23"  # the number of settled facts of the subject in the month (whether it had any in a period)
 PERIODS = (REPORTED, REGISTERED)
 SETTLED = Q(state__in=SETTLED_STATES)
 OPEN = ~Q(state__in=SETTLED_STATES)
@@ -86,7 +87,7 @@ def build_layout() -> dict[tuple[str, str], list[Slot]]:
 
 def layout_hash(layout: dict[tuple[str, str], list[Slot]]) -> str:
     """A digest of the layout, each part's predicate and total, the subject expressions and the time zone."""
-    lines = [timezone.get_default_timezone_name()]
+    lines = [timezone.get_default_timezone_name(), f"facts in {FACTS}"]
     for (subject, period), slots in sorted(layout.items()):
         lines.append(f"{subject} {period} {ROLLUP_SUBJECTS[subject]!r}")
         lines.extend(f"  {s.column} {s.kind}.{s.code}[{s.index}] {s.part.where(_PROBE)!s} {s.part.total!r}"
@@ -200,9 +201,9 @@ def _build_month(period: str, month: dt.date, as_of: dt.datetime) -> None:
         if group_period != period:
             continue
         grouped = (facts.annotate(subject=ROLLUP_SUBJECTS[subject]).filter(subject__isnull=False)
-                   .order_by().values("subject").annotate(**{s.name: _aggregate(s.part, _PROBE) for s in slots}))
+                   .order_by().values("subject").annotate(**{s.name: _aggregate(s.part, _PROBE) for s in slots}, **{FACTS: Count("pk")}))
         select, params = grouped.query.sql_with_params()
-        names = [s.name for s in slots]
+        names = [*(s.name for s in slots), FACTS]
         table = FactRollup._meta.db_table
         columns = ", ".join(["month", "period", "subject", "subject_id", "built_at", *names])
         values = ", ".join(["%s", "%s", "%s", "g.subject", "%s", *(f"COALESCE(g.{n}, 0)" for n in names)])
@@ -223,11 +224,13 @@ def _aggregate(part: Part, now: dt.datetime) -> Any:
 
 @dataclass
 class Split:
-    """How one period attribute's [begin, stop) divides: rolled-up months (plus their open facts) and live ranges."""
+    """How one period attribute's [begin, stop) divides: rolled-up months (plus their open facts counted live),
+    live ranges, and the settled facts to subtract from an edge month read whole from its rollup."""
 
     rolled: list[dt.date]
     rolled_ranges: list[tuple[dt.datetime, dt.datetime]]
     live_ranges: list[tuple[dt.datetime, dt.datetime]]
+    minus_ranges: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
 
     def live_q(self, period: str) -> Q:
         """The facts to count live: everything in the live ranges, the open facts of the rolled-up months."""
@@ -235,6 +238,10 @@ class Split:
         if self.rolled_ranges:
             q |= _ranges_q(period, self.rolled_ranges) & OPEN
         return q
+
+    def minus_q(self, period: str) -> Q:
+        """The settled facts of rolled-up edge months that lie outside the period (counted, then subtracted)."""
+        return _ranges_q(period, self.minus_ranges) & SETTLED
 
 
 def _ranges_q(period: str, ranges: Iterable[tuple[dt.datetime, dt.datetime]]) -> Q:
@@ -255,22 +262,33 @@ def _merge(ranges: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datet
 
 
 def period_split(period: str, begin: dt.datetime, stop: dt.datetime, *, enabled: bool = True) -> Split:
-    """Split [begin, stop) of `period` into fresh rolled-up whole months and live ranges."""
-    whole = []
+    """Split [begin, stop) of `period` into fresh rolled-up months and live ranges.
+
+    A whole month with a fresh rollup is read from it. So is a partial month at an edge when the part outside the
+    period is the shorter one (the current month, say): its rollup minus the settled facts outside the period.
+    """
+    months = []
     if enabled and timezone.get_current_timezone_name() == timezone.get_default_timezone_name():
-        whole = [m for m in months_between(_local_date(begin), _local_date(stop))
-                 if begin <= month_range(m)[0] and month_range(m)[1] <= stop]
+        months = months_between(_local_date(begin), _local_date(stop - dt.timedelta(microseconds=1)))
     fresh = set()
-    if whole:
-        states = FactRollupMonth.objects.filter(period=period, month__in=whole, layout=LAYOUT_HASH)
+    if months:
+        states = FactRollupMonth.objects.filter(period=period, month__in=months, layout=LAYOUT_HASH)
         for state in states:
             first, following = month_range(state.month)
             changed = CaseFact.objects.filter(SETTLED, built_at__gt=state.as_of,
                                               **{f"{period}__gte": first, f"{period}__lt": following})
             if not changed.exists():
                 fresh.add(state.month)
-    rolled = sorted(fresh)
-    rolled_ranges = _merge([month_range(m) for m in rolled])
+    rolled, inside_ranges, minus = [], [], []
+    for month in sorted(fresh):
+        first, following = month_range(month)
+        low, high = max(first, begin), min(following, stop)
+        if (following - first) - (high - low) >= high - low:
+            continue  # an edge month mostly outside the period: cheaper counted live
+        rolled.append(month)
+        inside_ranges.append((low, high))
+        minus.extend(r for r in ((first, low), (high, following)) if r[0] < r[1])
+    rolled_ranges = _merge(inside_ranges)
     live, cursor = [], begin
     for first, following in rolled_ranges:
         if cursor < first:
@@ -278,7 +296,7 @@ def period_split(period: str, begin: dt.datetime, stop: dt.datetime, *, enabled:
         cursor = following
     if cursor < stop:
         live.append((cursor, stop))
-    return Split(rolled, rolled_ranges, live)
+    return Split(rolled, rolled_ranges, live, minus)
 
 
 def rollup_sums(subject: str, period: str, months: list[dt.date], slots: list[Slot],
@@ -299,7 +317,7 @@ def rollup_sums(subject: str, period: str, months: list[dt.date], slots: list[Sl
             rows = rows.filter(subject_id__in=list(grid_inspectors))
     elif subject_ids is not None:
         rows = rows.filter(subject_id__in=subject_ids)
-    names = sorted({s.name for s in slots})
+    names = sorted({s.name for s in slots} | {FACTS})
     sums = rows.order_by().values("subject_id").annotate(**{f"s_{n}": Sum(n) for n in names})
     totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in sums:

@@ -31,6 +31,7 @@ from cityops.core.permissions import ensure_path_visible, is_platform_admin, reg
 from cityops.evaluation.counters import COUNTERS, REGION_KINDS, SUBJECT_EXPRESSIONS, USER_KINDS
 from cityops.evaluation.facts import case_facts_refresh
 from cityops.evaluation.models import CaseFact, Snapshot, SubjectKind
+from cityops.evaluation.rollups import FACTS as ROLLUP_FACTS
 from cityops.evaluation.rollups import SLOT_OF as ROLLUP_SLOTS
 from cityops.evaluation.rollups import period_split as rollup_period_split
 from cityops.evaluation.rollups import rollup_sums
@@ -259,9 +260,9 @@ def evaluation_counts(kind: str, start: dt.date, end: dt.date, *, now: dt.dateti
                       subject_ids: list[int] | None = None, rollups: bool = True) -> dict[int, dict[str, int]]:
     """subject id → counter → value, for every subject with a case in the period (grouped aggregates).
 
-    Whole months with a fresh rollup (`evaluation.rollups`) read their settled facts' sums from it and count
-    only their open facts live; the partial months at the edges and stale months are counted live. `rollups`
-    False counts everything live (the reference the rollups are tested against).
+    Months with a fresh rollup (`evaluation.rollups`) read their settled facts' sums from it and count only
+    their open facts live (an edge month mostly inside the period: minus its settled facts outside); other edge
+    months and stale months are counted live. `rollups` False counts everything live (the reference).
     """
     begin, stop = _bounds(start, end)
     groups: dict[tuple[str, str], list[tuple[str, str, Any]]] = defaultdict(list)
@@ -278,15 +279,34 @@ def evaluation_counts(kind: str, start: dt.date, end: dt.date, *, now: dt.dateti
             facts = facts.filter(subject__in=subject_ids)
         aggregates = {name: Count("pk", filter=part.where(now)) if part.total is None
                       else Sum(part.total, filter=part.where(now)) for name, _code, part in parts}
+        # A subject is listed when it has a fact in the period, as when everything is counted live.
+        group: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        present: set[int] = set()
         for row in facts.order_by().values("subject").annotate(**aggregates):
+            present.add(row["subject"])
             for name, code, _part in parts:
-                totals[row["subject"]][code] += row[name] or 0
+                group[row["subject"]][code] += row[name] or 0
+        facts_in: dict[int, int] = defaultdict(int)
+        if split.minus_ranges:  # an edge month read whole from its rollup: take its settled facts outside away
+            outside = CaseFact.objects.filter(split.minus_q(period)).annotate(
+                subject=SUBJECT_EXPRESSIONS[subject]).filter(subject__isnull=False)
+            if subject_ids is not None:
+                outside = outside.filter(subject__in=subject_ids)
+            for row in outside.order_by().values("subject").annotate(**aggregates, rollup_facts=Count("pk")):
+                facts_in[row["subject"]] -= row["rollup_facts"]
+                for name, code, _part in parts:
+                    group[row["subject"]][code] -= row[name] or 0
         if split.rolled:
             slots = [ROLLUP_SLOTS[(kind, code, int(name.rsplit("__", 1)[1]))] for name, code, _part in parts]
             sums = rollup_sums(subject, period, split.rolled, slots, subject_ids)
             for subject_id, columns in sums.items():
+                facts_in[subject_id] += columns.get(ROLLUP_FACTS, 0)
                 for slot in slots:
-                    totals[subject_id][slot.code] += columns.get(slot.name, 0)
+                    group[subject_id][slot.code] += columns.get(slot.name, 0)
+        present.update(subject_id for subject_id, n in facts_in.items() if n > 0)
+        for subject_id in present:
+            for _name, code, _part in parts:
+                totals[subject_id][code] += group[subject_id][code]
     return totals
 
 
