@@ -304,8 +304,9 @@ def evaluation_counts(kind: str, start: dt.date, end: dt.date, *, now: dt.dateti
                 for slot in slots:
                     group[subject_id][slot.code] += columns.get(slot.name, 0)
         present.update(subject_id for subject_id, n in facts_in.items() if n > 0)
+        codes = list(dict.fromkeys(code for _name, code, _part in parts))  # two parts may add to one counter
         for subject_id in present:
-            for _name, code, _part in parts:
+            for code in codes:
                 totals[subject_id][code] += group[subject_id][code]
     return totals
 
