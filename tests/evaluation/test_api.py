@@ -35,6 +35,8 @@ def test_results_of_a_period_with_counters_scores_and_grades(as_user, march):
     east = next(r for r in body["rows"] if r["code"] == "EAST-CG")
     assert (east["counters"]["close_due"], east["composite"], east["grade"], body["published"]) == (7, 82.86, "B",
                                                                                                      False)
+    west = next(r for r in body["rows"] if r["code"] == "WEST-CG")  # no case in March: unranked
+    assert (west["rank"], west["composite"], west["grade"]) == (None, None, "")
 
 
 def test_results_of_a_published_month_come_from_the_snapshot(as_user, march):

@@ -6,11 +6,14 @@ import datetime as dt
 
 import pytest
 
+from cityops.cases.models import CaseState
 from cityops.evaluation.models import Indicator
 from cityops.evaluation.selectors import evaluation_run
+from tests.cases.workflow_cast import drive, local, report
 from tests.evaluation.histories import NOW
 
 START, END = dt.date(2026, 3, 1), dt.date(2026, 3, 31)
+FEB = local(2026, 2, 3, 9, 0)  # a Tuesday
 
 
 def row_of(cast, kind, code):
@@ -72,10 +75,40 @@ def test_department_closing_disposal_and_rework(cast, march):
     assert (row.composite, row.grade) == (82.86, "B")
 
 
-def test_a_department_without_cases_scores_on_its_count_alone(cast, march):
-    row = row_of(cast, "department", "WEST-CG")
+def test_a_department_without_cases_is_unranked(cast, march):
+    # Its 立案数 bin alone (0 cases → 100) would make it the best department of the city: no rate applies, so
+    # it gets no composite, no grade and no rank, and is listed after the ranked ones.
+    result = evaluation_run(user=cast["admin"], kind="department", start=START, end=END, now=NOW)
+    row = next(r for r in result.rows if r.code == "WEST-CG")
     assert row.values["closing_rate"] is None and row.scores["closing_rate"] is None
-    assert (row.composite, row.grade) == (100.0, "A")
+    assert row.scores["registered_count"] == 100  # shown, but not a composite on its own
+    assert (row.composite, row.grade, row.grade_colour, row.rank) == (None, "", "", None)
+    assert result.rows.index(row) > max(i for i, r in enumerate(result.rows) if r.rank is not None)
+
+
+def test_a_department_with_one_closed_case_is_ranked(cast):
+    drive(report(cast, at=FEB), cast, CaseState.CLOSED, at=FEB)
+    result = evaluation_run(user=cast["admin"], kind="department", start=dt.date(2026, 2, 1),
+                            end=dt.date(2026, 2, 28), now=NOW)
+    east = next(r for r in result.rows if r.code == "EAST-CG")
+    assert (east.counters["registered"], east.composite, east.grade, east.rank) == (1, 100.0, "A", 1)
+    assert all(r.rank is None for r in result.rows if r.code != "EAST-CG")
+
+
+def test_a_case_not_yet_due_does_not_rank_its_department(cast):
+    # Registered and dispatched, handling not yet overdue: nothing is due, so no rate applies yet.
+    drive(report(cast, at=FEB), cast, CaseState.DISPATCHED, at=FEB)
+    result = evaluation_run(user=cast["admin"], kind="department", start=dt.date(2026, 2, 1),
+                            end=dt.date(2026, 2, 28), now=FEB + dt.timedelta(hours=1))
+    east = next(r for r in result.rows if r.code == "EAST-CG")
+    assert (east.counters["registered"], east.composite, east.rank) == (1, None, None)
+
+
+def test_a_scheme_of_count_bins_only_ranks_the_subjects_with_a_case(cast, march):
+    Indicator.objects.filter(kind="department").exclude(code="registered_count").update(active=False)
+    result = evaluation_run(user=cast["admin"], kind="department", start=START, end=END, now=NOW)
+    ranks = {r.code: (r.composite, r.rank) for r in result.rows if r.code in ("EAST-CG", "WEST-CG")}
+    assert ranks == {"EAST-CG": (100.0, 1), "WEST-CG": (None, None)}
 
 
 def test_grid_public_reports_count_bins_and_closing(cast, march):
@@ -114,7 +147,7 @@ def test_an_edited_scheme_changes_the_composite_and_exactly_90_is_grade_a(cast, 
 def test_subjects_rank_by_composite(cast, march):
     result = evaluation_run(user=cast["admin"], kind="department", start=START, end=END, now=NOW)
     ranked = [(r.code, r.rank) for r in result.rows if r.code in ("EAST-CG", "WEST-CG")]
-    assert ranked == [("WEST-CG", 1), ("EAST-CG", 2)]
+    assert ranked == [("EAST-CG", 1), ("WEST-CG", None)]  # WEST-CG had no case: unranked, listed after
 
 
 def test_cases_of_another_month_do_not_count(cast, march):

@@ -24,6 +24,8 @@ def test_the_table_has_counters_values_scores_composite_and_grade(cast, march):
     east = next(row for row in table.rows if row[1] == "EAST-CG")
     assert east[-2:] == [82.86, "B"] and east[table.columns.index("Due to close (应结案数)")] == 7
     assert len(table.kinds) == len(table.columns) and any("Computed live" in n for n in table.notes)
+    west = next(row for row in table.rows if row[1] == "WEST-CG")  # no case in March: unranked, listed last
+    assert (west[0], west[-2], west[-1]) == (None, None, "") and table.rows[-1][0] is None
 
 
 def test_an_inspector_exports_only_their_own_row(cast, march):

@@ -70,7 +70,16 @@ def test_a_snapshot_shows_each_viewer_only_their_subjects(cast, march):
     evaluation_snapshot_publish(kind="department", month=MARCH, actor=cast["admin"])
     result = evaluation_results(user=cast["handler"], kind="department", start=START, end=END)
     assert [r.code for r in result.rows] == ["EAST-CG"] and result.snapshot is not None
-    assert result.rows[0].rank == 2  # the published, city-wide rank
+    assert result.rows[0].rank == 1  # the published, city-wide rank
+
+
+def test_an_unranked_subject_is_published_without_rank_composite_or_grade(cast, march):
+    snapshot = evaluation_snapshot_publish(kind="department", month=MARCH, actor=cast["admin"])
+    west = snapshot.rows.get(subject_code="WEST-CG")
+    assert (west.rank, west.composite, west.grade) == (None, None, "")
+    result, row = east_row(cast["admin"], code="WEST-CG")
+    assert (row.rank, row.composite, row.grade) == (None, None, "") and result.rows[-1].rank is None
+    assert [r.code for r in result.rows if r.rank is not None] == ["EAST-CG"]
 
 
 def test_the_monthly_job_publishes_last_month_for_every_kind_once(cast, march):

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -299,30 +299,51 @@ def period_split(period: str, begin: dt.datetime, stop: dt.datetime, *, enabled:
     return Split(rolled, rolled_ranges, live, minus)
 
 
-def rollup_sums(subject: str, period: str, months: list[dt.date], slots: list[Slot],
-                subject_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
-    """subject id → slot column name → the sum over `months` of the rolled-up settled facts."""
-    if not months or not slots:
-        return {}
-    rows: QuerySet = FactRollup.objects.filter(period=period, subject=subject, month__in=months)
-    grid_inspectors: dict[int, list[int]] | None = None
+def rollup_rows(subject: str, period: str, months: list[dt.date], names: list[str],
+                subject_ids: list[int] | None = None) -> list[tuple[int, ...]]:
+    """(subject id, the sums over `months` of the rolled-up settled facts' columns `names`…), one row per subject.
+
+    Read through a raw cursor: a year of the grid kind is ~47 k rows, and Django's per-row converters cost more
+    than the query. The grid inspectors' rows (rolled up per grid) are expanded through the grid's current
+    inspectors (geo Region.inspectors) and summed per inspector here (faster than joining in the query).
+    """
+    if not months or not names:
+        return []
+    ops = connection.ops
+    table = ops.quote_name(FactRollup._meta.db_table)
+    sums = ", ".join(f"SUM({ops.quote_name(n)})" for n in names)
+    marks = ", ".join(["%s"] * len(months))
+    params: list[Any] = [period, subject, *(ops.adapt_datefield_value(m) for m in months)]
+    where = f"period = %s AND subject = %s AND month IN ({marks})"
+    inspectors: dict[int, list[int]] | None = None
+    ids = subject_ids
     if subject == "grid_inspector":
         links = Region.inspectors.through.objects.all()
         if subject_ids is not None:
             links = links.filter(user_id__in=subject_ids)
-        grid_inspectors = defaultdict(list)
+        inspectors = defaultdict(list)
         for grid_id, user_id in links.values_list("region_id", "user_id"):
-            grid_inspectors[grid_id].append(user_id)
-        if subject_ids is not None:
-            rows = rows.filter(subject_id__in=list(grid_inspectors))
-    elif subject_ids is not None:
-        rows = rows.filter(subject_id__in=subject_ids)
-    names = sorted({s.name for s in slots} | {FACTS})
-    sums = rows.order_by().values("subject_id").annotate(**{f"s_{n}": Sum(n) for n in names})
-    totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in sums:
-        targets = [row["subject_id"]] if grid_inspectors is None else grid_inspectors.get(row["subject_id"], [])
-        for target in targets:
-            for n in names:
-                totals[target][n] += row[f"s_{n}"] or 0
-    return totals
+            inspectors[grid_id].append(user_id)
+        ids = list(inspectors) if subject_ids is not None else None
+    if ids is not None:
+        if not ids:
+            return []
+        where += f" AND subject_id IN ({', '.join(['%s'] * len(ids))})"
+        params.extend(ids)
+    sql = f"SELECT subject_id, {sums} FROM {table} WHERE {where} GROUP BY subject_id"  # noqa: S608 - our names
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if inspectors is None:
+        return rows
+    width = len(names)
+    totals: dict[int, list[int]] = {}
+    for row in rows:
+        for user_id in inspectors.get(row[0], ()):
+            total = totals.get(user_id)
+            if total is None:
+                totals[user_id] = [v or 0 for v in row[1:]]
+            else:
+                for i in range(width):
+                    total[i] += row[i + 1] or 0
+    return [(user_id, *total) for user_id, total in totals.items()]

@@ -17,9 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,19 +35,16 @@ from cityops.core.errors import Forbidden, InvalidInput, NotFound
 from cityops.core.permissions import ensure_path_visible, is_platform_admin, region_scope_q
 from cityops.evaluation.counters import COUNTERS, REGION_KINDS, SUBJECT_EXPRESSIONS, USER_KINDS
 from cityops.evaluation.facts import case_facts_refresh
-from cityops.evaluation.models import CaseFact, Snapshot, SubjectKind
+from cityops.evaluation.models import CaseFact, ScoringMethod, Snapshot, SubjectKind
 from cityops.evaluation.rollups import FACTS as ROLLUP_FACTS
 from cityops.evaluation.rollups import SLOT_OF as ROLLUP_SLOTS
 from cityops.evaluation.rollups import period_split as rollup_period_split
-from cityops.evaluation.rollups import rollup_sums
+from cityops.evaluation.rollups import rollup_rows
 from cityops.evaluation.scheme import (
+    RATE_METHODS,
     GradeDef,
     IndicatorDef,
-    composite,
-    grade_of,
     grades_from_dicts,
-    indicator_score,
-    indicator_value,
     indicators_from_dicts,
     scheme_load,
 )
@@ -248,9 +250,9 @@ def _region_filter(user: Any, code: str | None) -> Region | None:
 def _describe(kind: str, objects: QuerySet) -> dict[int, tuple[str, str]]:
     """subject id → (code, name)."""
     if kind in USER_KINDS:
-        return {u["pk"]: (u["username"], u["full_name"] or u["username"])
-                for u in objects.values("pk", "username", "full_name")}
-    return {o["pk"]: (o["code"], o["name"]) for o in objects.values("pk", "code", "name")}
+        return {pk: (username, full_name or username)
+                for pk, username, full_name in objects.values_list("pk", "username", "full_name")}
+    return {pk: (code, name) for pk, code, name in objects.values_list("pk", "code", "name")}
 
 
 # --- counting -------------------------------------------------------------------------------------------------
@@ -264,51 +266,121 @@ def evaluation_counts(kind: str, start: dt.date, end: dt.date, *, now: dt.dateti
     their open facts live (an edge month mostly inside the period: minus its settled facts outside); other edge
     months and stale months are counted live. `rollups` False counts everything live (the reference).
     """
+    codes, vectors = counter_vectors(kind, start, end, now=now, subject_ids=subject_ids, rollups=rollups)
+    counted = [i for i, code in enumerate(codes) if COUNTERS[kind][code].parts]
+    return {subject_id: {codes[i]: values[i] for i in counted} for subject_id, values in vectors.items()}
+
+
+def counter_vectors(kind: str, start: dt.date, end: dt.date, *, now: dt.datetime,
+                    subject_ids: list[int] | None = None,
+                    rollups: bool = True) -> tuple[list[str], dict[int, list[int]]]:
+    """(the counter codes of `kind`, subject id → their values in that order): `evaluation_counts` as lists.
+
+    Lists, raw cursors and column maps computed once per call: a year of the grid kind merges ~100 k aggregate
+    rows, where per-row dicts and Django's converters cost several times the queries.
+    """
     begin, stop = _bounds(start, end)
+    codes = list(COUNTERS[kind])
+    width = len(codes)
+    position = {code: i for i, code in enumerate(codes)}
     groups: dict[tuple[str, str], list[tuple[str, str, Any]]] = defaultdict(list)
     for code, counter in COUNTERS[kind].items():
         for i, part in enumerate(counter.parts):
             groups[(part.subject, counter.period)].append((f"{code}__{i}", code, part))
     splits = {period: rollup_period_split(period, begin, stop, enabled=rollups) for _s, period in groups}
-    totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for (subject, period), parts in groups.items():
-        split = splits[period]
-        facts = CaseFact.objects.filter(split.live_q(period)).annotate(
-            subject=SUBJECT_EXPRESSIONS[subject]).filter(subject__isnull=False)
-        if subject_ids is not None:
-            facts = facts.filter(subject__in=subject_ids)
-        aggregates = {name: Count("pk", filter=part.where(now)) if part.total is None
-                      else Sum(part.total, filter=part.where(now)) for name, _code, part in parts}
-        # A subject is listed when it has a fact in the period, as when everything is counted live.
-        group: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        present: set[int] = set()
-        for row in facts.order_by().values("subject").annotate(**aggregates):
-            present.add(row["subject"])
-            for name, code, _part in parts:
-                group[row["subject"]][code] += row[name] or 0
-        facts_in: dict[int, int] = defaultdict(int)
-        if split.minus_ranges:  # an edge month read whole from its rollup: take its settled facts outside away
-            outside = CaseFact.objects.filter(split.minus_q(period)).annotate(
+    totals: dict[int, list[int]] = {}
+    with _counting():
+        for (subject, period), parts in groups.items():
+            split = splits[period]
+            targets = [position[code] for _name, code, _part in parts]  # aggregate column → counter position
+            aggregates = {name: Count("pk", filter=part.where(now)) if part.total is None
+                          else Sum(part.total, filter=part.where(now)) for name, _code, part in parts}
+            group: dict[int, list[int]] = {}
+            facts = CaseFact.objects.filter(split.live_q(period)).annotate(
                 subject=SUBJECT_EXPRESSIONS[subject]).filter(subject__isnull=False)
             if subject_ids is not None:
-                outside = outside.filter(subject__in=subject_ids)
-            for row in outside.order_by().values("subject").annotate(**aggregates, rollup_facts=Count("pk")):
-                facts_in[row["subject"]] -= row["rollup_facts"]
-                for name, code, _part in parts:
-                    group[row["subject"]][code] -= row[name] or 0
-        if split.rolled:
-            slots = [ROLLUP_SLOTS[(kind, code, int(name.rsplit("__", 1)[1]))] for name, code, _part in parts]
-            sums = rollup_sums(subject, period, split.rolled, slots, subject_ids)
-            for subject_id, columns in sums.items():
-                facts_in[subject_id] += columns.get(ROLLUP_FACTS, 0)
-                for slot in slots:
-                    group[subject_id][slot.code] += columns.get(slot.name, 0)
-        present.update(subject_id for subject_id, n in facts_in.items() if n > 0)
-        codes = list(dict.fromkeys(code for _name, code, _part in parts))  # two parts may add to one counter
-        for subject_id in present:
-            for code in codes:
-                totals[subject_id][code] += group[subject_id][code]
-    return totals
+                facts = facts.filter(subject__in=subject_ids)
+            _add_rows(group, _fetch(facts.order_by().values("subject").annotate(**aggregates)), targets, width, 1)
+            # A subject is listed when it has a fact in the period, as when everything is counted live.
+            present = set(group)
+            facts_in: dict[int, int] = defaultdict(int)
+            if split.minus_ranges:  # an edge month read whole from its rollup: take its settled facts outside away
+                outside = CaseFact.objects.filter(split.minus_q(period)).annotate(
+                    subject=SUBJECT_EXPRESSIONS[subject]).filter(subject__isnull=False)
+                if subject_ids is not None:
+                    outside = outside.filter(subject__in=subject_ids)
+                rows = _fetch(outside.order_by().values("subject").annotate(**aggregates, rollup_facts=Count("pk")))
+                _add_rows(group, rows, targets, width, -1)
+                for row in rows:
+                    facts_in[row[0]] -= row[-1] or 0
+            if split.rolled:
+                slots = [ROLLUP_SLOTS[(kind, code, int(name.rsplit("__", 1)[1]))] for name, code, _part in parts]
+                names = list(dict.fromkeys(slot.name for slot in slots))
+                column = {n: i for i, n in enumerate(names, start=1)}
+                rows = rollup_rows(subject, period, split.rolled, [*names, ROLLUP_FACTS], subject_ids)
+                pairs = [(column[slot.name], target) for slot, target in zip(slots, targets, strict=True)]
+                last = len(names) + 1
+                for row in rows:
+                    subject_id = row[0]
+                    facts_in[subject_id] += row[last] or 0
+                    values = group.get(subject_id)
+                    if values is None:
+                        values = group[subject_id] = [0] * width
+                    for col, target in pairs:
+                        value = row[col]
+                        if value:
+                            values[target] += value
+            present.update(subject_id for subject_id, n in facts_in.items() if n > 0)
+            for subject_id in present:
+                values = group[subject_id]
+                total = totals.get(subject_id)
+                if total is None:  # integer aggregates come back as ints from both backends
+                    totals[subject_id] = values
+                else:
+                    for i, value in enumerate(values):
+                        if value:
+                            total[i] += value
+    return codes, totals
+
+
+@contextmanager
+def _counting() -> Iterator[None]:
+    """A transaction for the aggregate queries; on PostgreSQL without JIT compilation.
+
+    Each aggregate scans a few hundred thousand facts at most; compiling it (30–100 ms a query) costs more than
+    it saves, and a year of every kind runs ~60 of them.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+def _fetch(queryset: QuerySet) -> list[tuple[Any, ...]]:
+    """The rows of a `values(…).annotate(…)` queryset as tuples in its column order, through a raw cursor
+    (no per-row converters: NULL sums stay None for the caller)."""
+    try:
+        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:  # e.g. restricted to no subject at all
+        return []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _add_rows(group: dict[int, list[int]], rows: list[tuple[Any, ...]], targets: list[int], width: int,
+              sign: int) -> None:
+    """Add (sign 1) or subtract (-1) each row's aggregates (columns 1…) to its subject's counters."""
+    pairs = list(enumerate(targets, start=1))
+    for row in rows:
+        values = group.get(row[0])
+        if values is None:
+            values = group[row[0]] = [0] * width
+        for col, target in pairs:
+            value = row[col]
+            if value:
+                values[target] += value if sign > 0 else -value
 
 
 def grid_counts(kind: str) -> dict[int, int]:
@@ -322,27 +394,83 @@ def grid_counts(kind: str) -> dict[int, int]:
     return {row[ancestor]: row["n"] for row in rows if row[ancestor] is not None}
 
 
-def score_rows(kind: str, subjects: dict[int, tuple[str, str]], counts: dict[int, dict[str, int]],
+def score_rows(kind: str, subjects: dict[int, tuple[str, str]], counts: dict[int, list[int]],
                indicators: list[IndicatorDef], grades: list[GradeDef]) -> list[ResultRow]:
-    """Rows with values, scores, composite and grade for `subjects`, ranked (ties share a rank)."""
-    grids = grid_counts(kind) if "grids" in COUNTERS[kind] else {}
+    """Rows with values, scores, composite and grade for `subjects`, ranked (ties share a rank).
+
+    `counts` holds each subject's counters in `COUNTERS[kind]` order (`counter_vectors`). The arithmetic is
+    `scheme.indicator_value`, `indicator_score`, `composite` and `grade_of` inlined with the indicators'
+    definitions looked up once: the grid kind scores ~47 k subjects.
+    """
+    codes = list(COUNTERS[kind])
+    grids = grid_counts(kind) if "grids" in COUNTERS[kind] else None
+    zero = [0] * len(codes)
+    # Per indicator a value → score memo: the values repeat (1.0, 0.0, a few cases per grid) across subjects.
+    plan = [(ind.code, ind.method, ind.numerator, ind.denominator, ind.weight, _bins_best_first(ind.bins), {})
+            for ind in indicators]
+    has_rates = any(ind.method in RATE_METHODS for ind in indicators)
+    bands = sorted(grades, key=lambda g: -g.lower)
+    rounded: dict[float, float] = {}
+    rate, inverse, bins_method = str(ScoringMethod.RATE), str(ScoringMethod.INVERSE_RATE), str(ScoringMethod.BINS)
     rows = []
     for subject_id, (code, name) in subjects.items():
-        counters = {c: int(counts.get(subject_id, {}).get(c, 0)) for c in COUNTERS[kind]}
-        if "grids" in counters:
+        vector = counts.get(subject_id) or zero
+        counters = dict(zip(codes, vector, strict=True))
+        if grids is not None:
             counters["grids"] = grids.get(subject_id, 0)
-        rows.append(score_row(subject_id, code, name, counters, indicators, grades))
+        values: dict[str, float | None] = {}
+        scores: dict[str, float | None] = {}
+        weights: list[float] = []
+        products: list[float] = []
+        rate_applies = False
+        for ind_code, method, numerator, denominator, weight, bins, memo in plan:
+            top = counters.get(numerator, 0)
+            if method == bins_method and not denominator:
+                value: float | None = float(top)
+            else:
+                divisor = counters.get(denominator, 0)
+                value = top / divisor if divisor else None
+            values[ind_code] = value
+            if value is None:
+                scores[ind_code] = None
+                continue
+            if method != bins_method:
+                rate_applies = True
+            score = memo.get(value)
+            if score is None:
+                if method == rate:
+                    score = round(max(0.0, min(100.0, value * 100)), 4)
+                elif method == inverse:
+                    score = round(max(0.0, min(100.0, (1 - value) * 100)), 4)
+                else:
+                    score = next((float(s) for lower, s in bins if value >= lower), 0.0)
+                memo[value] = score
+            scores[ind_code] = score
+            weights.append(weight)
+            products.append(weight * score)
+        total = None
+        # Unranked without activity: a rate that applies, or (a scheme of bins only) a case counted.
+        if (rate_applies if has_rates else any(vector)) and products:
+            weight_sum = sum(weights)
+            if weight_sum > 0:
+                raw = sum(products) / weight_sum
+                total = rounded.get(raw)
+                if total is None:
+                    total = rounded[raw] = _round2(raw)
+        band = next((b for b in bands if total >= b.lower), None) if total is not None else None
+        rows.append(ResultRow(subject_id, code, name, counters, values, scores, total,
+                              band.grade if band else "", band.colour_hex if band else ""))
     return rank_rows(rows)
 
 
-def score_row(subject_id: int, code: str, name: str, counters: dict[str, int], indicators: list[IndicatorDef],
-              grades: list[GradeDef]) -> ResultRow:
-    values = {ind.code: indicator_value(ind, counters) for ind in indicators}
-    scores = {ind.code: indicator_score(ind, values[ind.code]) for ind in indicators}
-    total = composite(indicators, scores)
-    band = grade_of(grades, total)
-    return ResultRow(subject_id, code, name, counters, values, scores, total, band.grade if band else "",
-                     band.colour_hex if band else "")
+def _bins_best_first(bins: list[list[Any]]) -> list[tuple[float, Any]]:
+    """(lower, score) by falling lower bound: the first not above a value is `scheme.bin_score`'s bin."""
+    return sorted(((lower, score) for lower, _upper, score in bins), key=lambda b: -b[0])
+
+
+def _round2(raw: float) -> float:
+    """`scheme.composite`'s rounding: half up to 2 decimals, from the repr."""
+    return float(Decimal(repr(raw)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def rank_rows(rows: list[ResultRow]) -> list[ResultRow]:
@@ -374,7 +502,7 @@ def evaluation_run(*, user: Any, kind: str, start: dt.date, end: dt.date, region
     indicators, grades = scheme_load(kind)
     visible_ids = list(visible.values_list("pk", flat=True)[:SMALL_SCOPE + 1])
     restrict = visible_ids if len(visible_ids) <= SMALL_SCOPE else None
-    counts = evaluation_counts(kind, start, end, now=now, subject_ids=restrict)
+    _codes, counts = counter_vectors(kind, start, end, now=now, subject_ids=restrict)
     subjects = _describe(kind, listed)
     extra = set(counts) - set(subjects)
     if extra:
@@ -387,7 +515,7 @@ def evaluation_compute_all(*, kind: str, start: dt.date, end: dt.date, now: dt.d
     """Every subject of `kind` (no viewer scope): what a published snapshot freezes."""
     case_facts_refresh()
     indicators, grades = scheme_load(kind)
-    counts = evaluation_counts(kind, start, end, now=now)
+    _codes, counts = counter_vectors(kind, start, end, now=now)
     if kind in USER_KINDS:
         listed = User.objects.filter(Q(role_assignments__role=kind, is_active=True) | Q(pk__in=list(counts)))
     elif kind == SubjectKind.DEPARTMENT:
