@@ -300,7 +300,8 @@ def period_split(period: str, begin: dt.datetime, stop: dt.datetime, *, enabled:
 
 
 def rollup_rows(subject: str, period: str, months: list[dt.date], names: list[str],
-                subject_ids: list[int] | None = None) -> list[tuple[int, ...]]:
+                subject_ids: list[int] | None = None,
+                inspectors: dict[int, list[int]] | None = None) -> list[tuple[int, ...]]:
     """(subject id, the sums over `months` of the rolled-up settled facts' columns `names`…), one row per subject.
 
     Read through a raw cursor: a year of the grid kind is ~47 k rows, and Django's per-row converters cost more
@@ -315,15 +316,9 @@ def rollup_rows(subject: str, period: str, months: list[dt.date], names: list[st
     marks = ", ".join(["%s"] * len(months))
     params: list[Any] = [period, subject, *(ops.adapt_datefield_value(m) for m in months)]
     where = f"period = %s AND subject = %s AND month IN ({marks})"
-    inspectors: dict[int, list[int]] | None = None
     ids = subject_ids
-    if subject == "grid_inspector":
-        links = Region.inspectors.through.objects.all()
-        if subject_ids is not None:
-            links = links.filter(user_id__in=subject_ids)
-        inspectors = defaultdict(list)
-        for grid_id, user_id in links.values_list("region_id", "user_id"):
-            inspectors[grid_id].append(user_id)
+    if subject == "grid_inspector":  # `inspectors`: the caller's `grid_inspector_map(subject_ids)`, if read
+        inspectors = inspectors if inspectors is not None else grid_inspector_map(subject_ids)
         ids = list(inspectors) if subject_ids is not None else None
     if ids is not None:
         if not ids:
@@ -334,16 +329,36 @@ def rollup_rows(subject: str, period: str, months: list[dt.date], names: list[st
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    if inspectors is None:
-        return rows
-    width = len(names)
+    return rows if inspectors is None else expand_grid_rows(rows, inspectors)
+
+
+def grid_inspector_map(subject_ids: list[int] | None = None) -> dict[int, list[int]]:
+    """Grid id → its current inspectors (geo Region.inspectors), only those in `subject_ids` when given."""
+    links = Region.inspectors.through.objects.all()
+    if subject_ids is not None:
+        links = links.filter(user_id__in=subject_ids)
+    inspectors: dict[int, list[int]] = defaultdict(list)
+    for grid_id, user_id in links.values_list("region_id", "user_id"):
+        inspectors[grid_id].append(user_id)
+    return inspectors
+
+
+def expand_grid_rows(rows: list[tuple[Any, ...]], inspectors: dict[int, list[int]]) -> list[tuple[int, ...]]:
+    """Rows (grid id, sums…) as rows (inspector id, the sums over their grids…); NULL sums count as 0.
+
+    Grouping the facts per grid and expanding here is cheaper than joining every fact to the grid's inspectors.
+    """
     totals: dict[int, list[int]] = {}
     for row in rows:
-        for user_id in inspectors.get(row[0], ()):
+        targets = inspectors.get(row[0])
+        if not targets:
+            continue
+        values = [v or 0 for v in row[1:]]
+        for user_id in targets:
             total = totals.get(user_id)
             if total is None:
-                totals[user_id] = [v or 0 for v in row[1:]]
+                totals[user_id] = list(values)
             else:
-                for i in range(width):
-                    total[i] += row[i + 1] or 0
+                for i, value in enumerate(values):
+                    total[i] += value
     return [(user_id, *total) for user_id, total in totals.items()]

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,8 +38,8 @@ from cityops.evaluation.facts import case_facts_refresh
 from cityops.evaluation.models import CaseFact, ScoringMethod, Snapshot, SubjectKind
 from cityops.evaluation.rollups import FACTS as ROLLUP_FACTS
 from cityops.evaluation.rollups import SLOT_OF as ROLLUP_SLOTS
+from cityops.evaluation.rollups import expand_grid_rows, grid_inspector_map, rollup_rows
 from cityops.evaluation.rollups import period_split as rollup_period_split
-from cityops.evaluation.rollups import rollup_rows
 from cityops.evaluation.scheme import (
     RATE_METHODS,
     GradeDef,
@@ -296,20 +296,28 @@ def counter_vectors(kind: str, start: dt.date, end: dt.date, *, now: dt.datetime
             aggregates = {name: Count("pk", filter=part.where(now)) if part.total is None
                           else Sum(part.total, filter=part.where(now)) for name, _code, part in parts}
             group: dict[int, list[int]] = {}
-            facts = CaseFact.objects.filter(split.live_q(period)).annotate(
-                subject=SUBJECT_EXPRESSIONS[subject]).filter(subject__isnull=False)
-            if subject_ids is not None:
-                facts = facts.filter(subject__in=subject_ids)
-            _add_rows(group, _fetch(facts.order_by().values("subject").annotate(**aggregates)), targets, width, 1)
+            # The grid inspectors' facts are grouped per grid and expanded to the grids' inspectors in Python.
+            expression, ids, inspectors = SUBJECT_EXPRESSIONS[subject], subject_ids, None
+            if subject == "grid_inspector":
+                inspectors = grid_inspector_map(subject_ids)
+                expression, ids = F("grid_id"), list(inspectors) if subject_ids is not None else None
+            facts = CaseFact.objects.filter(split.live_q(period)).annotate(subject=expression).filter(
+                subject__isnull=False)
+            if ids is not None:
+                facts = facts.filter(subject__in=ids)
+            rows = _fetch(facts.order_by().values("subject").annotate(**aggregates))
+            _add_rows(group, rows if inspectors is None else expand_grid_rows(rows, inspectors), targets, width, 1)
             # A subject is listed when it has a fact in the period, as when everything is counted live.
             present = set(group)
             facts_in: dict[int, int] = defaultdict(int)
             if split.minus_ranges:  # an edge month read whole from its rollup: take its settled facts outside away
-                outside = CaseFact.objects.filter(split.minus_q(period)).annotate(
-                    subject=SUBJECT_EXPRESSIONS[subject]).filter(subject__isnull=False)
-                if subject_ids is not None:
-                    outside = outside.filter(subject__in=subject_ids)
+                outside = CaseFact.objects.filter(split.minus_q(period)).annotate(subject=expression).filter(
+                    subject__isnull=False)
+                if ids is not None:
+                    outside = outside.filter(subject__in=ids)
                 rows = _fetch(outside.order_by().values("subject").annotate(**aggregates, rollup_facts=Count("pk")))
+                if inspectors is not None:
+                    rows = expand_grid_rows(rows, inspectors)
                 _add_rows(group, rows, targets, width, -1)
                 for row in rows:
                     facts_in[row[0]] -= row[-1] or 0
@@ -317,7 +325,7 @@ def counter_vectors(kind: str, start: dt.date, end: dt.date, *, now: dt.datetime
                 slots = [ROLLUP_SLOTS[(kind, code, int(name.rsplit("__", 1)[1]))] for name, code, _part in parts]
                 names = list(dict.fromkeys(slot.name for slot in slots))
                 column = {n: i for i, n in enumerate(names, start=1)}
-                rows = rollup_rows(subject, period, split.rolled, [*names, ROLLUP_FACTS], subject_ids)
+                rows = rollup_rows(subject, period, split.rolled, [*names, ROLLUP_FACTS], subject_ids, inspectors)
                 pairs = [(column[slot.name], target) for slot, target in zip(slots, targets, strict=True)]
                 last = len(names) + 1
                 for row in rows:
