@@ -81,3 +81,23 @@ def test_publishing_from_the_page_shows_the_frozen_snapshot(as_user, march):
 def test_a_dispatcher_cannot_publish(as_user):
     response = as_user("dispatcher").post(reverse("evaluation:publish"), {"kind": "grid", "month": "2026-03"})
     assert response.status_code == 403 and not Snapshot.objects.exists()
+
+
+def test_a_long_ranking_is_shown_a_page_at_a_time_keeping_the_period(as_user, march, monkeypatch):
+    from cityops.evaluation import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    client = as_user("leader")
+    first = client.get(reverse("evaluation:index"), {"kind": "department", **MARCH}).content.decode()
+    assert 'data-subject="EAST-CG"' in first and 'data-subject="WEST-CG"' not in first
+    assert "Page 1 of 2" in first and "2 subjects." in first
+    assert 'href="?kind=department&amp;start=2026-03-01&amp;end=2026-03-31&amp;page=2"' in first
+    second = client.get(reverse("evaluation:index"), {"kind": "department", **MARCH, "page": 2}).content.decode()
+    assert 'data-subject="WEST-CG"' in second and 'data-subject="EAST-CG"' not in second
+
+
+def test_find_narrows_the_ranking_to_matching_codes_or_names(as_user, march):
+    client = as_user("leader")
+    html = client.get(reverse("evaluation:index"), {"kind": "department", **MARCH, "find": "西区"}).content.decode()
+    assert 'data-subject="WEST-CG"' in html and 'data-subject="EAST-CG"' not in html
+    assert "1 of 2 subject matches." in html

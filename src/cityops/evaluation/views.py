@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -28,6 +29,8 @@ from cityops.geo.models import Region
 from cityops.org.models import Department, User
 
 DRILLDOWN_LIMIT = 200
+# Subjects a ranking page shows at once: a city has tens of thousands of unit grids (the export has them all).
+PAGE_SIZE = 100
 
 
 def _forbidden(request: HttpRequest, exc: Forbidden) -> HttpResponse:
@@ -81,12 +84,18 @@ def _tabs(kinds: list[str], current: str, period: dict[str, str]) -> list[dict[s
 
 
 def _result_context(request: HttpRequest, result: selectors.EvaluationResult) -> dict[str, Any]:
-    """Everything the ranking table shows: the counters the formulas use, linked to their cases; scores; grades."""
+    """Everything the ranking table shows: the counters the formulas use, linked to their cases; scores; grades.
+
+    One page of the ranking (`?page=`), optionally only the subjects whose code or name contains `?find=`.
+    """
     used = [c for c, _label in result.counters if any(c in (i.numerator, i.denominator) for i in result.indicators)]
     labels = dict(result.counters)
     period = {"start": result.start.isoformat(), "end": result.end.isoformat()}
+    find = (request.GET.get("find") or "").strip()[:60]
+    found = [r for r in result.rows if find in r.code or find in r.name] if find else result.rows
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
-    for row in result.rows:
+    for row in page.object_list:
         cells = [{"value": row.counters.get(code, 0),
                   "url": _drill_url(result.kind, row.subject_id, code, period) if _is_case_count(result.kind, code)
                   and row.counters.get(code) else ""} for code in used]
@@ -95,9 +104,26 @@ def _result_context(request: HttpRequest, result: selectors.EvaluationResult) ->
         rows.append({"row": row, "cells": cells, "indicators": indicators})
     return {
         "result": result, "rows": rows, "counter_columns": [labels[c] for c in used],
+        "page_obj": page, "find": find, "subjects_total": len(result.rows), "subjects_found": len(found),
+        "page_links": _page_links(request, page),
         "indicator_columns": [{"label": indicator_label(i), "weight": i.weight, "def": i} for i in result.indicators],
         "grades": result.grades, "export_url": _export_url(result),
     }
+
+
+def _page_links(request: HttpRequest, page: Any) -> dict[str, str]:
+    """The query strings of the first, previous, next and last pages, keeping the period, kind and search."""
+    query = {k: v for k, v in request.GET.items() if k != "page"}
+
+    def link(number: int) -> str:
+        return "?" + urlencode({**query, "page": number})
+
+    links = {}
+    if page.has_previous():
+        links.update(first=link(1), previous=link(page.previous_page_number()))
+    if page.has_next():
+        links.update(next=link(page.next_page_number()), last=link(page.paginator.num_pages))
+    return links
 
 
 def _is_case_count(kind: str, code: str) -> bool:
