@@ -154,3 +154,11 @@ def test_the_months_tables_download_as_one_workbook(client, march):
     assert [c.value for c in departments[5]][:5] == ["Rank", "Code", "Name", "Composite score", "Grade"]
     classes = book.worksheets[3]
     assert [c.value for c in classes[6]][1:3] == ["06010", "暴露垃圾"]
+
+
+def test_the_report_prints_counts_whole_ratios_with_two_decimals_and_rates_as_percentages():
+    from cityops.analytics.tables import ColumnKind
+    from cityops.analytics.views_exports import _show
+
+    assert (_show(3.0, ColumnKind.NUMBER), _show(0.04, ColumnKind.NUMBER)) == ("3", "0.04")
+    assert (_show(0.8571, ColumnKind.RATE), _show(None, ColumnKind.RATE)) == ("85.71%", "—")

@@ -153,5 +153,6 @@ def _show(value: Any, kind: str) -> str:
     if kind == ColumnKind.RATE:
         return f"{value * 100:.2f}%"
     if kind == ColumnKind.NUMBER:
-        return f"{value:.2f}"
+        # A count (cases registered) prints whole; a ratio (cases per unit grid) with two decimals.
+        return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
     return str(value)
