@@ -161,10 +161,13 @@ class FactRollupMonth(models.Model):
 
     The month is fresh while no settled fact of it was built after `as_of` and `layout` is the current
     `evaluation.rollups.LAYOUT_HASH`; otherwise the evaluation counts it live and the next refresh rebuilds it.
+    A quarter or year (`span` 3 or 12, summed from its months' rows) is fresh while every one of its months is
+    fresh and none was rebuilt after it (`as_of` not before theirs).
     """
 
     period = models.CharField(max_length=13)  # "reported_at" or "registered_at"
-    month = models.DateField()  # the first day, in the installation's time zone
+    month = models.DateField()  # the first day (of the span's first month), in the installation's time zone
+    span = models.PositiveSmallIntegerField(default=1, db_default=1)  # months: 1, 3 (quarter) or 12 (year)
     layout = models.CharField(max_length=16)
     as_of = models.DateTimeField()  # every settled fact built up to here is in the rollup
     built_at = models.DateTimeField(default=timezone.now)
@@ -173,17 +176,19 @@ class FactRollupMonth(models.Model):
     class Meta:
         verbose_name = _("fact rollup month")
         verbose_name_plural = _("fact rollup months")
-        constraints = [models.UniqueConstraint(fields=["period", "month"], name="evaluation_rollup_month_once")]
+        constraints = [models.UniqueConstraint(fields=["period", "span", "month"], name="evaluation_rollup_span_once")]
 
     def __str__(self) -> str:
-        return f"{self.period} {self.month:%Y-%m}"
+        return f"{self.period} {self.month:%Y-%m} ×{self.span}"
 
 
 class FactRollup(models.Model):
-    """The settled facts of one month summed per subject: column cNN holds counter part NN of the (subject,
-    period) group, in the order `evaluation.rollups.LAYOUT` derives from `evaluation.counters.COUNTERS`."""
+    """The settled facts of one month (or quarter, year: `span` months from `month`) summed per subject: column cNN
+    holds counter part NN of the (subject, period) group, in the order `evaluation.rollups.LAYOUT` derives from
+    `evaluation.counters.COUNTERS`."""
 
     month = models.DateField()
+    span = models.PositiveSmallIntegerField(default=1, db_default=1)  # months: 1, 3 (quarter) or 12 (year)
     period = models.CharField(max_length=13)
     subject = models.CharField(max_length=20)  # a key of counters.SUBJECT_EXPRESSIONS
     subject_id = models.BigIntegerField()  # for "grid_inspector": the grid (expanded to its inspectors on read)
@@ -216,10 +221,10 @@ class FactRollup(models.Model):
     class Meta:
         verbose_name = _("fact rollup")
         verbose_name_plural = _("fact rollups")
-        indexes = [models.Index(fields=["period", "subject", "month"], name="evaluation_rollup_read")]
+        indexes = [models.Index(fields=["period", "subject", "span", "month"], name="evaluation_rollup_span_read")]
 
     def __str__(self) -> str:
-        return f"{self.period} {self.month:%Y-%m} {self.subject} {self.subject_id}"
+        return f"{self.period} {self.month:%Y-%m} ×{self.span} {self.subject} {self.subject_id}"
 
 
 class RollupWatermark(models.Model):

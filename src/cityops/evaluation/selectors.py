@@ -325,7 +325,7 @@ def counter_vectors(kind: str, start: dt.date, end: dt.date, *, now: dt.datetime
                 slots = [ROLLUP_SLOTS[(kind, code, int(name.rsplit("__", 1)[1]))] for name, code, _part in parts]
                 names = list(dict.fromkeys(slot.name for slot in slots))
                 column = {n: i for i, n in enumerate(names, start=1)}
-                rows = rollup_rows(subject, period, split.rolled, [*names, ROLLUP_FACTS], subject_ids, inspectors)
+                rows = rollup_rows(subject, period, split.spans, [*names, ROLLUP_FACTS], subject_ids, inspectors)
                 pairs = [(column[slot.name], target) for slot, target in zip(slots, targets, strict=True)]
                 last = len(names) + 1
                 for row in rows:
