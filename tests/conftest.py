@@ -71,3 +71,22 @@ def api_token():
         return f"Bearer {token}"
 
     return make
+
+
+@pytest.fixture
+def playwright_and_browser():
+    """Playwright and Debian's headless Chromium (see tests/browser_support.py), closed after the test."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield playwright, chromium
+        chromium.close()
+
+
+@pytest.fixture
+def browser(playwright_and_browser):
+    """Debian's headless Chromium for a browser test."""
+    return playwright_and_browser[1]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -13,31 +11,9 @@ from cityops.catalog.models import ResponsibilityRule
 from cityops.catalog.selectors import catalog_class_from_ref
 from cityops.org.models import Role
 from cityops.testing import factories as f
+from tests.browser_support import BROWSER_MARKS, log_in
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium is not installed at {CHROMIUM} "
-                       "(apt-get install -y chromium)"),
-    # The live server needs the catalogue the migrations load back after this test's flush.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the test are still sync.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -56,18 +32,6 @@ def staff(settings):
         "dispatcher": f.make_user("dispatcher", Role.DISPATCHER, scope_region=east),
         "handler": f.make_user("handler", Role.HANDLER, scope_department=department, department=department),
     }
-
-
-def log_in(browser, base_url: str, username: str, next_path: str):
-    """A fresh browser context (its own cookies) logged in as `username`, on `next_path`."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.goto(f"{base_url}/accounts/login/?next={next_path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f.PASSWORD)
-    page.click("form[action='/accounts/login/'] button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(next_path) + "$"))
-    return page
 
 
 def act(page, action: str, *, answer: str | None = None, fill: dict[str, str] | None = None) -> None:

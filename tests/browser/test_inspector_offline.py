@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
 import re
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -13,29 +11,11 @@ from PIL import Image
 from cityops.cases.models import Case, CasePhoto
 from cityops.org.models import Role
 from cityops.testing import factories as f
+from tests.browser_support import BROWSER_MARKS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 EAST = {"longitude": 104.005, "latitude": 30.015}  # 东区网格1
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium is not installed at {CHROMIUM}"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-
-@pytest.fixture
-def playwright_and_browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield playwright, chromium
-        chromium.close()
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture

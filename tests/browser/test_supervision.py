@@ -2,51 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 
-from cityops.testing import factories as f
+from tests.browser_support import BROWSER_MARKS, log_in
 from tests.cases.workflow_cast import *  # noqa: F403 (the cast and its fixtures)
 from tests.evaluation.histories import *  # noqa: F403 (the fixture `march`: ten March cases with known counts)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium is not installed at {CHROMIUM}"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+pytestmark = BROWSER_MARKS
 
 
 def test_a_leader_watches_the_map_reads_the_evaluation_and_downloads_it_as_excel(live_server, browser, cast,
                                                                                   march, tmp_path):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
-    page = context.new_page()
+    page = log_in(browser, live_server.url, "leader", "/console/command/", accept_downloads=True)
+    context = page.context
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live_server.url}/accounts/login/?next=/console/command/")
-    page.fill("input[name=username]", "leader")
-    page.fill("input[name=password]", f.PASSWORD)
-    page.click("form[action='/accounts/login/'] button[type=submit]")
-    page.wait_for_url(re.compile(r"/console/command/$"))
 
     # The one map: the two March cases still open (G suspended, H in 处置) are drawn.
     page.wait_for_selector("#command-map[data-loaded='1']")

@@ -3,9 +3,7 @@ case from its card (opened from the live feed) without leaving the map."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -15,29 +13,9 @@ from cityops.catalog.models import ResponsibilityRule
 from cityops.catalog.selectors import catalog_class_from_ref
 from cityops.org.models import Role
 from cityops.testing import factories as f
+from tests.browser_support import BROWSER_MARKS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium is not installed at {CHROMIUM}"),
-    # The live server needs the catalogue the migrations load back after this test's flush.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
