@@ -270,7 +270,9 @@ def test_the_command_refuses_nothing_to_seed(city):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel loaders need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+# Rolled back by serialisation: a plain flush re-creates the content types under new ids, and the browser and
+# concurrency tests that reload the migrated database afterwards would collide with them.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_parallel_loaders_on_postgresql_number_each_day_once_and_build_true_facts(city):
     report = seed_cases(count=400, open_count=40, seed=6, days=8, batch=50, jobs=2, defer_indexes=True)
     numbers = list(Case.objects.values_list("number", flat=True))

@@ -13,7 +13,9 @@ from cityops.notify.outbox import outbox_deliver_due
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no concurrent writers")
 
 
-def test_two_workers_share_the_outbox_without_sending_anything_twice(transactional_db, monkeypatch):
+# Rolled back by serialisation, so later tests that reload the migrated database find its content types unchanged.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_share_the_outbox_without_sending_anything_twice(monkeypatch):
     OutboxMessage.objects.bulk_create(
         OutboxMessage(channel="sms", recipient=f"138{n:08d}", body=f"message {n}") for n in range(60))
     sent: list[str] = []
