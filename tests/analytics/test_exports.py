@@ -134,6 +134,16 @@ def test_the_worker_writes_a_queued_export_to_the_end(queued, leader):
     assert AuditEvent.objects.filter(action="analytics.export.finished", actor_label="cityops worker").exists()
 
 
+def test_every_state_change_of_a_background_export_is_audited(queued):
+    export_run_due(worker_id="w1")
+    events = AuditEvent.objects.filter(object_type="analytics.exportjob", object_id=str(queued.pk)).order_by("id")
+    assert list(events.values_list("action", "actor_label")) == [
+        ("analytics.export.started", "leader"), ("analytics.export.claimed", "cityops worker"),
+        ("analytics.export.finished", "cityops worker")]
+    claimed = events.get(action="analytics.export.claimed")
+    assert claimed.data["worker"].startswith("w1/") and claimed.data["attempt"] == 1
+
+
 def test_the_worker_records_progress_as_it_writes(queued, monkeypatch):
     monkeypatch.setattr(export_writers, "PROGRESS_EVERY", 10)
     seen = []
@@ -200,6 +210,10 @@ def test_a_job_abandoned_by_a_stopped_worker_is_claimed_again(queued):
     assert export_run_due(worker_id="w2").done == 1
     job = ExportJob.objects.get(pk=queued.pk)
     assert job.state == S.DONE and job.attempts == 2
+    takeover = AuditEvent.objects.get(action="analytics.export.taken_over", object_id=str(queued.pk))
+    assert takeover.data["from"] == "dead/1" and takeover.data["worker"].startswith("w2/")
+    assert takeover.data["attempt"] == 2 and takeover.actor_label == "cityops worker"
+    assert not AuditEvent.objects.filter(action="analytics.export.claimed", object_id=str(queued.pk)).exists()
 
 
 def test_a_running_job_with_a_fresh_lease_is_left_alone(queued):

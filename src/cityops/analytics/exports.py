@@ -296,18 +296,35 @@ def _claim(*, token: str, batch: int, now: datetime) -> list[ExportJob]:
              "rows_done": 0, "attempts": F("attempts") + 1}
     with transaction.atomic():
         due: QuerySet = ExportJob.objects.filter(_due(now)).order_by("created_at", "id")
+        rows: list[tuple[int, str, str]]
         if connection.features.has_select_for_update_skip_locked:
             # PostgreSQL: a job another worker is claiming is skipped, not waited for; the row lock lasts until
             # the UPDATE below commits, so two workers never claim the same job.
-            ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:batch])
+            rows = list(due.select_for_update(skip_locked=True).values_list("id", "state", "claimed_by")[:batch])
+            ids = [pk for pk, *_rest in rows]
             ExportJob.objects.filter(id__in=ids).update(**claim)
         else:
             # SQLite has no row locks: the UPDATE repeats the due condition and SQLite serialises writes, so a job
             # claimed by another worker in between no longer matches; we keep only the rows with our token.
-            ids = list(due.values_list("id", flat=True)[:batch])
+            rows = list(due.values_list("id", "state", "claimed_by")[:batch])
+            ids = [pk for pk, *_rest in rows]
             ExportJob.objects.filter(_due(now), id__in=ids).update(**claim)
-    return list(ExportJob.objects.select_related("requested_by").filter(id__in=ids, claimed_by=token)
-                .order_by("created_at", "id"))
+        before = {pk: (state, claimant) for pk, state, claimant in rows}
+        claimed = list(ExportJob.objects.select_related("requested_by").filter(id__in=ids, claimed_by=token)
+                       .order_by("created_at", "id"))
+        for job in claimed:
+            _audit_claim(job, before=before.get(job.pk))
+    return claimed
+
+
+def _audit_claim(job: ExportJob, *, before: tuple[str, str] | None) -> None:
+    # A claim is a state change like any other: queued → running, or a takeover of a running job whose
+    # worker stopped renewing its lease (running → running under another claimant).
+    state, previous = before or (ExportState.QUEUED, "")
+    taken_over = state == ExportState.RUNNING
+    audit_log(actor="cityops worker", action="analytics.export.taken_over" if taken_over else "analytics.export.claimed",
+              obj=job, data={"kind": job.kind, "worker": job.claimed_by, "attempt": job.attempts,
+                             **({"from": previous} if taken_over else {})})
 
 
 def _run(job: ExportJob, *, token: str) -> bool:
