@@ -96,9 +96,11 @@ def test_the_default_month_is_last_month(march):
     assert report_.month.day == 1 and report_.end < report_.generated_at.date()
 
 
-def test_a_malformed_month_is_refused(march):
+@pytest.mark.parametrize("month", ["2026-13", "0001-01", "1899-12", "3000-01", "9999-12"])
+def test_a_malformed_or_far_month_is_refused(march, month):
+    # Year 1 and 9999 would overflow Python's dates (the previous month, the month's end): a 422, not a 500.
     with pytest.raises(InvalidInput) as refused:
-        monthly_report_for_user(user=march["leader"], month="2026-13")
+        monthly_report_for_user(user=march["leader"], month=month)
     assert refused.value.field == "month"
 
 
@@ -126,6 +128,16 @@ def test_the_page_says_when_the_month_is_malformed(client, march):
     client.force_login(march["leader"])
     response = client.get(reverse("exports:monthly-report"), {"month": "March"})
     assert response.status_code == 422 and "month must be a month like 2026-03." in response.content.decode()
+
+
+@pytest.mark.parametrize("month", ["0001-01", "9999-12"])
+def test_the_page_and_the_export_refuse_a_month_out_of_range(client, march, month):
+    client.force_login(march["leader"])
+    page = client.get(reverse("exports:monthly-report"), {"month": month})
+    assert page.status_code == 422 and "month must lie between 1900-01-01 and 2999-12-31." in page.content.decode()
+    api = client.post("/api/v1/exports", {"kind": "report.monthly", "params": {"month": month}},
+                      content_type="application/json")
+    assert api.status_code == 422 and api.json()["field"] == "month"
 
 
 def test_the_page_is_refused_to_an_inspector(client, march):

@@ -17,10 +17,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cityops.analytics.params import EARLIEST_DAY, LATEST_DAY
 from cityops.analytics.tables import ColumnKind, Table, register_report
 from cityops.cases.models import Case, CaseState
 from cityops.cases.scope import case_scope_q
-from cityops.core.errors import Forbidden
+from cityops.core.errors import Forbidden, InvalidInput
 from cityops.core.permissions import is_platform_admin, require_role
 from cityops.evaluation import selectors as evaluation
 from cityops.evaluation.counters import HANDLED_STATES, overdue
@@ -87,7 +88,7 @@ class MonthlyReport:
 def monthly_report_for_user(*, user: Any, month: str | dt.date | None = None) -> MonthlyReport:
     """The monthly report of `month` ("YYYY-MM", default last month) over the cases `user` may see."""
     require_role(user, *READER_ROLES)
-    first = evaluation.parse_month(month) if month else evaluation.last_month()
+    first = _month(month) if month else evaluation.last_month()
     start, end = evaluation.month_bounds(first)
     case_facts_refresh()
     now = timezone.now()
@@ -99,6 +100,17 @@ def monthly_report_for_user(*, user: Any, month: str | dt.date | None = None) ->
         rankings=[_ranking(user, kind, start, end) for kind in RANKED],
         top_classes=top_classes(facts, start, end),
     )
+
+
+def _month(value: str | dt.date) -> dt.date:
+    first = evaluation.parse_month(value)
+    # The previous month is read too: near year 1 or 9999 that would overflow Python's dates (a 500), so the
+    # month must lie in the statistics' range of dates (the same bounds and wording as `params.period_parse`).
+    if not EARLIEST_DAY <= first <= LATEST_DAY:
+        raise InvalidInput(_("%(name)s must lie between %(first)s and %(last)s.")
+                           % {"name": "month", "first": EARLIEST_DAY.isoformat(), "last": LATEST_DAY.isoformat()},
+                           field="month")
+    return first
 
 
 def headline(facts: Any, start: dt.date, end: dt.date, *, now: dt.datetime) -> Headline:
