@@ -57,6 +57,35 @@ def test_the_start_form_is_prefilled_from_the_query(leader_client):
     assert 'name="n" value="7"' in page
 
 
+def test_the_start_form_without_a_kind_offers_every_kind_and_starts_nothing(leader_client):
+    response = leader_client.get(reverse("exports:start"))
+    page = response.content.decode()
+    assert response.status_code == 200 and '<option value="" selected>' not in page
+    assert f'<option value="{KIND}">' in page and '<option value="report.monthly">' in page
+    assert "<fieldset>" not in page and not ExportJob.objects.exists()
+
+
+def test_the_download_names_the_file_in_chinese_and_safely(leader_client):
+    from urllib.parse import quote
+
+    from cityops.analytics import tables
+    from cityops.analytics.tables import Table
+
+    tables.register_report("test.named", "test.named",
+                           lambda *, user, params: Table(title='月报/"东区"\r\nX: 1', columns=["a"], rows=[[1]], total=1))
+    try:
+        page = leader_client.post(reverse("exports:start"), {"kind": "test.named", "format": "csv"})
+        api = leader_client.get(leader_client.post(API, {"kind": "test.named", "format": "csv"},
+                                                   content_type="application/json").json()["download_url"])
+    finally:
+        tables.REPORTS.pop("test.named")
+    for response in (page, api):
+        disposition = response["Content-Disposition"]
+        # RFC 6266/5987: the UTF-8 name percent-encoded; no slash, quote or line break reaches the header.
+        assert disposition.startswith("attachment; filename*=utf-8''" + quote("月报_东区_X_ 1-"))
+        assert disposition.endswith(".csv") and "\n" not in disposition and "/" not in disposition
+
+
 def test_a_small_export_downloads_at_once(leader_client):
     response = leader_client.post(reverse("exports:start"), {"kind": KIND, "format": "xlsx", "n": "4"})
     assert response.status_code == 200 and response["Content-Type"] == XLSX
