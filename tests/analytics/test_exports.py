@@ -93,6 +93,9 @@ def test_an_export_is_audited(leader, export_dir):
     (KIND, "xlsx", {"n": "many"}, "n"),
     (KIND, "xlsx", {"n": {"nested": 1}}, "params.n"),
     (KIND, "xlsx", ["n", 3], "params"),
+    (KIND, "xlsx", {f"p{i}": i for i in range(31)}, "params"),  # at most 30 parameters
+    (KIND, "xlsx", {"n": "9" * 501}, "params.n"),  # a value of at most 500 characters
+    (KIND, "xlsx", {"p" * 51: "1"}, "params." + "p" * 50),  # a name of at most 50
 ])
 def test_bad_input_is_refused_before_anything_is_written(leader, export_dir, kind, fmt, params, field):
     with pytest.raises(InvalidInput) as refused:
