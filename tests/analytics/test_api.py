@@ -104,6 +104,10 @@ def test_inspectors_get_403_and_anonymous_callers_401(client, staff, path):
     ("/stats?department=NOPE", "department"),
     ("/stats?limit=0", "limit"),
     ("/heat?end=2026-02-30", "end"),
+    ("/stats?start=0001-01-01&end=0001-01-05", "end"),  # the comparison periods would fall before year 1
+    ("/heat?start=9999-12-31&end=9999-12-31", "end"),  # the period's end instant would pass year 9999
+    ("/forecast?end=9999-12-31", "end"),
+    ("/forecast?end=0001-01-01", "end"),
     ("/hotspots?resolution=12", "resolution"),
     ("/hotspots?zoom=x", "zoom"),
     ("/hotspots?limit=0", "limit"),

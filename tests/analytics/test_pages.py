@@ -105,6 +105,8 @@ def test_a_region_outside_the_scope_is_404_and_bad_input_422(client, history, st
     assert page(client, staff["admin"], "analytics:index", "dimension=colour").status_code == 422
     assert page(client, staff["admin"], "analytics:highs", "resolution=3").status_code == 422
     assert page(client, staff["admin"], "analytics:forecast", "level=grid").status_code == 422
+    assert page(client, staff["admin"], "analytics:highs", "start=9999-12-25&end=9999-12-31").status_code == 422
+    assert page(client, staff["admin"], "analytics:forecast", "end=0001-01-01").status_code == 422
 
 
 @pytest.mark.parametrize("name", ["analytics:index", "analytics:highs", "analytics:forecast"])

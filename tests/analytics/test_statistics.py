@@ -143,7 +143,7 @@ def test_inspectors_and_users_without_a_role_may_not_read_statistics(staff):
 
 @pytest.mark.parametrize(("start", "end", "field"), [
     ("2026-03-10", "2026-03-01", "start"), ("2026-13-01", None, "start"), ("2025-01-01", "2026-03-01", "end"),
-    ("yesterday", None, "start"),
+    ("yesterday", None, "start"), ("0001-01-01", "2026-03-01", "start"), (None, "9999-12-31", "end"),
 ])
 def test_bad_periods_are_refused_naming_the_field(start, end, field):
     with pytest.raises(InvalidInput) as err:

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from cityops.cases.models import Case, Source
@@ -21,13 +20,15 @@ from cityops.cases.scope import case_scope_q
 from cityops.catalog.selectors import catalog_class_from_ref
 from cityops.core.errors import InvalidInput, NotFound
 from cityops.core.permissions import ensure_path_visible, is_platform_admin, require_role
+from cityops.evaluation.selectors import check_period, parse_date
 from cityops.geo.models import Region
 from cityops.org.models import Department, Role
 
 # Who may read statistics: the centre's staff and leaders, and handlers (their own department's cases).
 ANALYTICS_ROLES = (Role.LEADER, Role.SHIFT_LEADER, Role.DISPATCHER, Role.ACCEPTOR, Role.ADMIN, Role.HANDLER)
-MAX_PERIOD_DAYS = 366
 DEFAULT_PERIOD_DAYS = 30
+EARLIEST_DAY = dt.date(1900, 1, 1)
+LATEST_DAY = dt.date(2999, 12, 31)
 
 
 def require_analytics_access(user: Any) -> None:
@@ -108,30 +109,29 @@ def period_presets(day: dt.date | None = None) -> list[tuple[str, Period]]:
 
 
 def period_parse(start: str | dt.date | None, end: str | dt.date | None, *,
-                 default_days: int = DEFAULT_PERIOD_DAYS, max_days: int = MAX_PERIOD_DAYS) -> Period:
-    """A period from ISO dates; missing ends default to the `default_days` up to today. 422 on bad input."""
+                 default_days: int = DEFAULT_PERIOD_DAYS) -> Period:
+    """A period from ISO dates; missing ends default to the `default_days` up to today. 422 on bad input.
+
+    The dates and the period follow the evaluation's rules (`evaluation.selectors.parse_date`, `check_period`:
+    start not after end, at most 366 days), so both pages accept and refuse the same periods.
+    """
     end_day = _date(end, "end") or today()
     start_day = _date(start, "start") or end_day - dt.timedelta(days=default_days - 1)
-    if start_day > end_day:
-        raise InvalidInput(_("start must not be after end."), field="start")
-    if (end_day - start_day).days + 1 > max_days:
-        raise InvalidInput(_("The period may span at most %(days)d days.") % {"days": max_days}, field="end")
+    check_period(start_day, end_day)
     return Period(start_day, end_day)
 
 
 def _date(value: str | dt.date | None, name: str) -> dt.date | None:
     if value is None or value == "":
         return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        parsed = parse_date(str(value).strip())
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise InvalidInput(_("%(name)s must be an ISO date (2026-11-21), got %(value)r.")
-                           % {"name": name, "value": value}, field=name)
-    return parsed
+    day = parse_date(value.strip() if isinstance(value, str) else value, name)
+    # The comparisons reach two years back and the forecast a week ahead: near year 1 or 9999 that would
+    # overflow Python's dates (a 500), so a date must lie in a range any city's records fit in.
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise InvalidInput(_("%(name)s must lie between %(first)s and %(last)s.")
+                           % {"name": name, "first": EARLIEST_DAY.isoformat(), "last": LATEST_DAY.isoformat()},
+                           field=name)
+    return day
 
 
 @dataclass(frozen=True)
