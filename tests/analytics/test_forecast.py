@@ -6,9 +6,10 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from django.utils import translation
 
 from cityops.analytics import forecast as fc
-from cityops.analytics.params import scope_for
+from cityops.analytics.params import CaseFilters, scope_for
 from cityops.core.errors import InvalidInput
 from tests.analytics.conftest import EAST_1, WEST_1
 
@@ -103,3 +104,17 @@ def test_a_forecast_is_computed_once_per_scope_and_day(weekly_history, staff, dj
     assert again.regions[0].forecast == first.regions[0].forecast
     west = fc.forecast_next_week(scope=scope_for(staff["west_leader"]), as_of=AS_OF)  # another scope: its own
     assert [r.code for r in west.regions] == ["510105001"]
+
+
+def test_a_cached_forecast_serves_neither_another_filter_nor_another_language(weekly_history, staff):
+    fc.forecast_next_week(scope=scope_for(staff["admin"]), as_of=AS_OF)
+    west = fc.forecast_next_week(scope=scope_for(staff["admin"], CaseFilters(region="510105")), as_of=AS_OF)
+    assert [r.code for r in west.regions] == ["510105001"]
+    only_west = fc.forecast_next_week(scope=scope_for(staff["admin"], CaseFilters(catalog_class="matter:09006")),
+                                      as_of=AS_OF)
+    assert [c.code for c in only_west.classes] == ["matter:09006"]
+    assert [r.code for r in only_west.regions] == ["510105001"]
+    with translation.override("zh-hans"):
+        chinese = fc.forecast_next_week(scope=scope_for(staff["admin"]), as_of=AS_OF)
+    english = fc.forecast_next_week(scope=scope_for(staff["admin"]), as_of=AS_OF)
+    assert english.total.name == "All cases in scope" and chinese.total.name != english.total.name

@@ -26,6 +26,7 @@ from django.core.cache import cache
 from django.db.models import Count, F
 from django.db.models.functions import TruncDay
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cityops.analytics.params import Period, Scope, today
@@ -197,8 +198,9 @@ def forecast_next_week(*, scope: Scope, level: str = Level.STREET, limit: int = 
         raise InvalidInput(_("level must be one of: %(choices)s.") % {"choices": ", ".join(LEVEL_FIELDS)},
                            field="level")
     as_of = as_of or today() - dt.timedelta(days=1)  # yesterday: the last complete day
-    # Today's reports do not change a forecast from yesterday's history, so one computation serves the day.
-    key = f"analytics.forecast:{scope.key}:{level}:{limit}:{as_of.isoformat()}"
+    # Today's reports do not change a forecast from yesterday's history, so one computation serves the day. The
+    # language is part of the key: the total's name is translated when computed.
+    key = f"analytics.forecast:{scope.key}:{level}:{limit}:{as_of.isoformat()}:{get_language()}"
     result = cache.get(key)
     if result is None:
         result = _compute(scope, level, limit, as_of)
