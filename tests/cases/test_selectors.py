@@ -140,6 +140,16 @@ class TestFilters:
             listed(cast["admin"], reported_to="2026-13-01")
         assert err.value.field == "to"
 
+    @pytest.mark.parametrize(("name", "value"), [
+        ("reported_from", "0001-01-01"), ("reported_to", "9999-12-31"), ("reported_from", "0001-01-01T00:00:00"),
+        ("reported_to", "9999-12-31T23:59:59-01:00"),
+    ])
+    def test_a_date_at_the_calendars_edge_is_refused_not_a_crash(self, cast, name, value):
+        # Year 1 at Shanghai midnight is before UTC's year 1, the day after 9999-12-31 does not exist: no 500.
+        with pytest.raises(InvalidInput) as err:
+            listed(cast["admin"], **{name: value})
+        assert err.value.field == {"reported_from": "from", "reported_to": "to"}[name]
+
     def test_text_is_a_number_exactly_or_words_of_the_description(self, cast, east_case, west_case):
         assert listed(cast["admin"], text=east_case.number) == [east_case.number]
         assert listed(cast["admin"], text=east_case.number[:-1]) == []  # a number never matches by prefix

@@ -128,6 +128,12 @@ def test_a_track_outside_the_scope_or_of_a_non_inspector_is_not_found(cast, patr
     assert refused.value.field == "day"
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_track_day_at_the_calendars_edge_is_refused_naming_it(as_user, cast, day):
+    response = as_user("dispatcher").get("/api/v1/command/inspectors/inspector/track", {"day": day})
+    assert response.status_code == 422 and response.json()["field"] == "day"
+
+
 def test_the_inspector_apis(as_user, cast, city):
     at = timezone.now() - dt.timedelta(minutes=5)
     PositionPing.objects.create(user=cast["inspector"], at=at, lon=104.005, lat=30.015, grid=city.grids[0])

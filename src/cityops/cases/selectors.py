@@ -175,11 +175,17 @@ def _moment(value: str | dt.date | dt.datetime, name: str, *, end_of_day: bool) 
                 field=name,
             )
         value = parsed
-    if isinstance(value, dt.datetime):
-        return value if timezone.is_aware(value) else timezone.make_aware(value)
-    day = value + dt.timedelta(days=1) if end_of_day else value
-    # Midnight in the configured zone (Asia/Shanghai), not UTC: "the 21st" is the local calendar day.
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    try:
+        if isinstance(value, dt.datetime):
+            moment = value if timezone.is_aware(value) else timezone.make_aware(value)
+        else:
+            day = value + dt.timedelta(days=1) if end_of_day else value
+            # Midnight in the configured zone (Asia/Shanghai), not UTC: "the 21st" is the local calendar day.
+            moment = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+        moment.astimezone(dt.UTC)  # the database stores UTC: year 1 or 9999 at the edge would overflow there (500)
+    except OverflowError:
+        raise InvalidInput(_("%(name)s is out of range.") % {"name": name}, field=name) from None
+    return moment
 
 
 # --- keyset pagination ------------------------------------------------------------------------------------

@@ -403,6 +403,8 @@ def _day_start(day: str | dt.date | None) -> dt.datetime:
             value = None
         if value is None:
             raise InvalidInput(_("day must be an ISO date such as 2026-11-21."), field="day")
+    if not dt.date.min < value < dt.date.max:  # its day's end, and its midnight in UTC, must exist (else a 500)
+        raise InvalidInput(_("day must be an ISO date such as 2026-11-21."), field="day")
     return timezone.make_aware(dt.datetime.combine(value, dt.time.min))
 
 
