@@ -150,6 +150,9 @@ def test_the_api_answers_clusters_for_a_bbox_and_zoom(as_user, handmade):
     ({"bbox": CITY_BBOX, "zoom": "12", "state": "voided"}, "state"),
     ({"bbox": CITY_BBOX, "zoom": "12", "from": "0001-01-01"}, "from"),
     ({"bbox": CITY_BBOX, "zoom": "12", "to": "9999-12-31"}, "to"),
+    ({"bbox": CITY_BBOX, "zoom": "12", "overdue": "maybe"}, "overdue"),
+    ({"bbox": CITY_BBOX, "zoom": "12", "region": "510104\x00"}, "region"),  # PostgreSQL refuses NUL: never a 500
+    ({"bbox": CITY_BBOX, "zoom": "12", "class": "\x00"}, "class"),
 ])
 def test_the_api_refuses_bad_input_with_422_naming_the_field(as_user, handmade, params, field):
     response = as_user("leader").get(CLUSTERS, params)

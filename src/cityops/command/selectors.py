@@ -90,12 +90,17 @@ def _text(params: Mapping[str, Any], name: str) -> str | None:
     value = params.get(name)
     if value is None or not str(value).strip():
         return None
+    if "\x00" in str(value):  # PostgreSQL refuses NUL in text: a 500 if it reached the database
+        raise InvalidInput(_("%(name)s must not contain NUL characters.") % {"name": name}, field=name)
     # A datalist pick reads "06010 暴露垃圾": keep the code.
     return str(value).strip().split(" ", 1)[0] if name == "class" else str(value).strip()
 
 
 def _flag(params: Mapping[str, Any], name: str) -> bool:
-    return str(params.get(name) or "").strip().lower() in {"1", "true", "yes", "on"}
+    value = str(params.get(name) or "").strip().lower()
+    if value not in {"", "1", "true", "yes", "on", "0", "false", "no", "off"}:
+        raise InvalidInput(_("%(name)s must be true or false.") % {"name": name}, field=name)
+    return value in {"1", "true", "yes", "on"}
 
 
 def check_zoom(zoom: Any) -> int:
@@ -372,7 +377,8 @@ def inspector_track(*, user: Any, username: str, day: str | dt.date | None = Non
     from cityops.intake.models import PositionPing
 
     require_centre_staff(user)
-    inspector = _inspectors(user).filter(username=username).first()
+    # A NUL in the name would reach PostgreSQL (which refuses it: a 500); no inspector has one.
+    inspector = None if "\x00" in username else _inspectors(user).filter(username=username).first()
     if inspector is None:
         raise NotFound(_("Inspector %(name)s not found.") % {"name": username})
     start = _day_start(day)

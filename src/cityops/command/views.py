@@ -126,6 +126,8 @@ def card(request: HttpRequest, number: str) -> HttpResponse:
     refused = _centre_staff(request)
     if refused:
         return refused
+    if not number.isdigit():  # a case number is digits; anything else (a NUL would crash PostgreSQL) is unknown
+        raise Http404(_("Case not found."))
     try:
         case = case_selectors.case_get_for_user(user=request.user, number=number)
     except NotFound as exc:
