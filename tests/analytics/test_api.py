@@ -102,6 +102,8 @@ def test_inspectors_get_403_and_anonymous_callers_401(client, staff, path):
     ("/stats?source=fax", "source"),
     ("/stats?region=000", "region"),
     ("/stats?department=NOPE", "department"),
+    ("/stats?region=51%0004", "region"),  # PostgreSQL refuses a NUL byte in a query
+    ("/stats?department=D%00", "department"),
     ("/stats?limit=0", "limit"),
     ("/heat?end=2026-02-30", "end"),
     ("/stats?start=0001-01-01&end=0001-01-05", "end"),  # the comparison periods would fall before year 1

@@ -196,11 +196,17 @@ def _scope_key(user: Any) -> str:
 
 
 def _region(code: str, user: Any) -> Region:
-    region = Region.objects.filter(code=code.strip()).only("id", "path", "level", "name", "code").first()
+    region = _by_code(Region.objects.only("id", "path", "level", "name", "code"), code)
     if region is None:
         raise InvalidInput(_("No region with code %(code)s.") % {"code": code}, field="region")
     ensure_path_visible(user, region.path, what="Region")
     return region
+
+
+def _by_code(queryset: QuerySet, code: str) -> Any:
+    """The row with this code, or None; a NUL byte is in no code, and PostgreSQL refuses it in a query (a 500)."""
+    code = code.strip()
+    return None if "\x00" in code else queryset.filter(code=code).first()
 
 
 def _catalog_class(ref: str) -> Any:
@@ -218,7 +224,7 @@ def _source(value: str) -> str:
 
 
 def _department(code: str) -> Department:
-    department = Department.objects.filter(code=code.strip()).only("id", "path").first()
+    department = _by_code(Department.objects.only("id", "path"), code)
     if department is None:
         raise InvalidInput(_("No department with code %(code)s.") % {"code": code}, field="department")
     return department
