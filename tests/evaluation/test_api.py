@@ -82,10 +82,34 @@ def test_an_inspector_asking_for_departments_is_forbidden(as_user):
     ({"kind": "grid", "start": "2026-02-30", "end": "2026-03-01"}, "start"),
     ({"kind": "grid", "month": "2026-13"}, "month"),
     ({"kind": "grid", "month": "March"}, "month"),
+    ({"kind": "grid", "month": "9999-12"}, "month"),  # its end + 1 day overflows Python's dates
+    ({"kind": "grid", "start": "9999-12-01", "end": "9999-12-31"}, "start"),
+    ({"kind": "grid", "start": "0001-01-01", "end": "0001-01-31"}, "start"),  # before UTC's year 1 in +08:00
 ])
 def test_a_bad_kind_or_period_is_422_naming_the_field(as_user, query, field):
     response = as_user("leader").get(f"{URL}/results", query)
     assert response.status_code == 422 and response.json()["field"] == field
+
+
+def test_a_region_code_with_a_nul_byte_is_not_found(as_user):
+    response = as_user("leader").get(f"{URL}/results", {"kind": "grid", "month": "2026-03", "region": "E\x00"})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("query, status", [
+    ({"month": "9999-12"}, 422),
+    ({"month": "2026-03", "offset": "99999999999999999999"}, 422),
+    ({"month": "2026-03", "subject": "99999999999999999999"}, 404),
+])
+def test_the_drill_down_refuses_out_of_range_input(as_user, cast, query, status):
+    params = {"kind": "department", "subject": cast["dept_east"].pk, "counter": "registered", **query}
+    assert as_user("handler").get(f"{URL}/drilldown", params).status_code == status
+
+
+def test_publishing_a_month_beyond_the_calendar_is_422(as_user):
+    response = as_user("shift_leader").post(f"{URL}/snapshots", {"kind": "grid", "month": "9999-12"},
+                                            content_type="application/json")
+    assert (response.status_code, response.json()["field"]) == (422, "month")
 
 
 def test_anonymous_callers_are_refused(client):

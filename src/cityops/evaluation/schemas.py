@@ -27,7 +27,7 @@ class DrilldownQuery(PeriodQuery):
     subject: int = Field(..., description="The subject's id (a user, department or region id).")
     counter: str = Field(..., description="A case counter of the kind (see the scheme).")
     limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 class PublishIn(Schema):

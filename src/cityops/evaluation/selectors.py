@@ -52,6 +52,10 @@ from cityops.geo.models import Level, Region
 from cityops.org.models import Department, Role, User
 
 MAX_PERIOD_DAYS = 366
+# Dates any city's records fit in: near year 1 or 9999 the day after a period, or its month's end, overflows
+# Python's dates (a 500). The statistics (`analytics.params`) accept the same range.
+EARLIEST_DAY = dt.date(1900, 1, 1)
+LATEST_DAY = dt.date(2999, 12, 31)
 # Below this many visible subjects the aggregates are restricted to them (an inspector, a department).
 SMALL_SCOPE = 200
 BROAD_ROLES = (Role.LEADER, Role.SHIFT_LEADER, Role.DISPATCHER, Role.ACCEPTOR)
@@ -115,25 +119,36 @@ def parse_kind(kind: str) -> str:
 def parse_date(value: str | dt.date | None, name: str) -> dt.date:
     """A date from "YYYY-MM-DD" (or a date), or 422 naming the field."""
     if isinstance(value, dt.date):
-        return value
+        return _in_range(value, name)
     try:
-        return dt.date.fromisoformat(str(value or ""))
+        day = dt.date.fromisoformat(str(value or ""))
     except ValueError:
         raise InvalidInput(_("%(name)s must be a date like 2026-03-01.") % {"name": name}, field=name) from None
+    return _in_range(day, name)
 
 
 def parse_month(value: str | dt.date | None, name: str = "month") -> dt.date:
     """The first day of a month given as "YYYY-MM" (or a date in it), or 422 naming the field."""
     if isinstance(value, dt.date):
-        return value.replace(day=1)
+        return _in_range(value.replace(day=1), name)
     try:
-        return dt.date.fromisoformat(f"{value}-01") if value and len(str(value)) == 7 else _bad_month(name)
+        month = dt.date.fromisoformat(f"{value}-01") if value and len(str(value)) == 7 else _bad_month(name)
     except ValueError:
         return _bad_month(name)
+    return _in_range(month, name)
 
 
 def _bad_month(name: str) -> dt.date:
     raise InvalidInput(_("%(name)s must be a month like 2026-03.") % {"name": name}, field=name)
+
+
+def _in_range(day: dt.date, name: str) -> dt.date:
+    """`day`, or 422 naming the field when it lies outside EARLIEST_DAY–LATEST_DAY."""
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise InvalidInput(_("%(name)s must lie between %(first)s and %(last)s.")
+                           % {"name": name, "first": EARLIEST_DAY.isoformat(), "last": LATEST_DAY.isoformat()},
+                           field=name)
+    return day
 
 
 def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
@@ -150,7 +165,10 @@ def last_month(today: dt.date | None = None) -> dt.date:
 
 
 def check_period(start: dt.date, end: dt.date) -> None:
-    """Refuse (422) a period that ends before it starts or is longer than a year (366 days)."""
+    """Refuse (422) a period that ends before it starts, is longer than a year (366 days) or lies outside
+    EARLIEST_DAY–LATEST_DAY."""
+    _in_range(start, "start")
+    _in_range(end, "end")
     if start > end:
         raise InvalidInput(_("The period starts after it ends."), field="start")
     if (end - start).days + 1 > MAX_PERIOD_DAYS:
@@ -240,7 +258,8 @@ def _region_filter(user: Any, code: str | None) -> Region | None:
     """The region `code` narrowing the subjects (404 when unknown or outside the user's scope)."""
     if not code:
         return None
-    region = Region.objects.filter(code=code).first()
+    # A NUL byte cannot be in any code, and PostgreSQL refuses it in a query (a 500): not found.
+    region = Region.objects.filter(code=code).first() if "\x00" not in code else None
     if region is None:
         raise NotFound(_("Region not found."))
     ensure_path_visible(user, region.path, what="Region")
