@@ -244,11 +244,5 @@ class ForecastOut(Schema):
 def forecast(request: HttpRequest, query: Query[ForecastQuery]) -> dict[str, Any]:
     """Expected reports over the next 7 days for the busiest regions and classes (Holt-Winters, weekly season),
     with each method's backtest error over the last 4 weeks, regions ranked by expected load."""
-    scope = _scope(request, query)
-    limit = positive_int(query.limit, "limit", low=1, high=30, default=fc.DEFAULT_LIMIT)
-    result = fc.forecast_next_week(scope=scope, level=query.level, limit=limit, as_of=_as_of(query.end))
+    result = fc.forecast_requested(scope=_scope(request, query), level=query.level, limit=query.limit, end=query.end)
     return fc.forecast_out(result)
-
-
-def _as_of(end: str | None) -> Any:
-    return period_parse(None, end, default_days=1).end if end else None

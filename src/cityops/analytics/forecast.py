@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from cityops.analytics.params import Period, Scope, today
+from cityops.analytics.params import Period, Scope, period_parse, positive_int, today
 from cityops.analytics.statistics import class_labels, local_date, region_labels
 from cityops.core.errors import InvalidInput
 from cityops.geo.models import Level
@@ -40,6 +40,7 @@ HISTORY_DAYS = 16 * 7
 BACKTEST_WEEKS = 4
 MIN_MODEL_DAYS = 4 * 7  # Holt-Winters needs a few seasons to estimate its initial state
 DEFAULT_LIMIT = 10
+MAX_LIMIT = 30
 CACHE_SECONDS = 6 * 3600
 LEVEL_FIELDS = {Level.DISTRICT: "district_id", Level.STREET: "street_id", Level.COMMUNITY: "community_id"}
 
@@ -185,10 +186,20 @@ class Forecast:
     total: SeriesForecast | None
     regions: list[SeriesForecast]  # ranked by expected load: where to send inspectors
     classes: list[SeriesForecast]
+    limit: int = DEFAULT_LIMIT  # how many regions and classes were asked for
 
     @property
     def days(self) -> list[dt.date]:
         return [self.as_of + dt.timedelta(days=i + 1) for i in range(HORIZON)]
+
+
+def forecast_requested(*, scope: Scope, level: str | None = None, limit: str | int | None = None,
+                       end: str | None = None) -> Forecast:
+    """The forecast for parameters as a request sends them (the API, the page and the export): `level` (default
+    street), `limit` (1–30, default 10), `end` the last day of history (default yesterday); 422 naming the field."""
+    limit = positive_int(limit, "limit", low=1, high=MAX_LIMIT, default=DEFAULT_LIMIT)
+    as_of = period_parse(None, end, default_days=1).end if end else None
+    return forecast_next_week(scope=scope, level=level or Level.STREET, limit=limit, as_of=as_of)
 
 
 def forecast_next_week(*, scope: Scope, level: str = Level.STREET, limit: int = DEFAULT_LIMIT,
@@ -216,7 +227,7 @@ def _compute(scope: Scope, level: str, limit: int, as_of: dt.date) -> Forecast:
     by_class = _daily_by(cases, "catalog_class_id", window)
     total = sum(by_class.values(), np.zeros(window.days))
     if not total.any():
-        return Forecast(as_of=as_of, level=level, total=None, regions=[], classes=[])
+        return Forecast(as_of=as_of, level=level, total=None, regions=[], classes=[], limit=limit)
     first = int(np.argmax(total > 0))  # the history starts with the scope's first report in the window
     start = window.start + dt.timedelta(days=first)
     region_rows = {k: v[first:] for k, v in _top(by_region, limit).items()}
@@ -227,7 +238,7 @@ def _compute(scope: Scope, level: str, limit: int, as_of: dt.date) -> Forecast:
                for pk, (name, code, _drill) in class_labels(class_rows).items() if pk in class_rows]
     regions.sort(key=lambda s: (-s.forecast, s.code))
     classes.sort(key=lambda s: (-s.forecast, s.code))
-    return Forecast(as_of=as_of, level=level, regions=regions, classes=classes,
+    return Forecast(as_of=as_of, level=level, regions=regions, classes=classes, limit=limit,
                     total=forecast_series("total", "", _("All cases in scope"), total[first:], start))
 
 

@@ -146,11 +146,8 @@ def top_classes_builder(*, user: Any, params: dict[str, str]) -> Table:
 
 def _forecast_builder(which: str) -> Callable[..., Table]:
     def build(*, user: Any, params: dict[str, str]) -> Table:
-        scope = _scope(user, params)
-        level = params.get("level") or Level.STREET
-        limit = positive_int(params.get("limit"), "limit", low=1, high=30, default=fc.DEFAULT_LIMIT)
-        as_of = period_parse(None, params["end"], default_days=1).end if params.get("end") else None
-        result = fc.forecast_next_week(scope=scope, level=level, limit=limit, as_of=as_of)
+        result = fc.forecast_requested(scope=_scope(user, params), level=params.get("level"),
+                                       limit=params.get("limit"), end=params.get("end"))
         series = result.regions if which == "regions" else result.classes
         rows = [[rank, s.code, s.name, s.last_week, s.forecast, _fraction(s.change), *s.daily, s.method, s.mae,
                  _fraction(s.mape), s.baseline_mae, _fraction(s.baseline_mape)] for rank, s in enumerate(series, 1)]

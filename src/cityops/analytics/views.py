@@ -216,10 +216,9 @@ def _trend_chart(top: highs.TopClasses) -> str:
 def forecast_page(request: HttpRequest) -> tuple[str, dict[str, Any]]:
     """Next week's expected reports per region and class, the backtest error, where to send inspectors."""
     scope = scope_for(request.user, _filters(request))
-    level = request.GET.get("level") or Level.STREET
-    limit = positive_int(request.GET.get("limit"), "limit", low=1, high=30, default=fc.DEFAULT_LIMIT)
-    as_of = period_parse(None, request.GET.get("end"), default_days=1).end if request.GET.get("end") else None
-    result = fc.forecast_next_week(scope=scope, level=level, limit=limit, as_of=as_of)
+    result = fc.forecast_requested(scope=scope, level=request.GET.get("level"), limit=request.GET.get("limit"),
+                                   end=request.GET.get("end"))
+    level, limit = result.level, result.limit
     context = {
         "result": result, "level": level, "limit": limit,
         "levels": [(value, label) for value, label in Level.choices if value in fc.LEVEL_FIELDS],
