@@ -21,7 +21,14 @@ from django.utils.translation import gettext as _
 from h3.api import basic_int as h3
 
 from cityops.analytics.params import Period, Scope
-from cityops.analytics.statistics import Dimension, class_labels, local_date, region_labels, time_buckets
+from cityops.analytics.statistics import (
+    REGION_FIELDS,
+    Dimension,
+    class_labels,
+    local_date,
+    region_labels,
+    time_buckets,
+)
 from cityops.cases.duplicates import H3_RESOLUTION
 from cityops.core.errors import InvalidInput
 from cityops.geo.models import Level
@@ -154,8 +161,7 @@ class PlaceRow:
 
 def top_places(*, scope: Scope, period: Period, level: str = Level.GRID, limit: int = 10) -> list[PlaceRow]:
     """The unit grids or streets (or any region level) with the most reports (高发网格 / 高发街道)."""
-    fields = {Level.DISTRICT: "district_id", Level.STREET: "street_id", Level.COMMUNITY: "community_id",
-              Level.GRID: "grid_id"}
+    fields = REGION_FIELDS
     if level not in fields:
         raise InvalidInput(_("level must be one of: %(choices)s.") % {"choices": ", ".join(fields)}, field="level")
     qs = scope.in_period(period)
