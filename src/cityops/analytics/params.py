@@ -20,6 +20,10 @@ from cityops.cases.scope import case_scope_q
 from cityops.catalog.selectors import catalog_class_from_ref
 from cityops.core.errors import InvalidInput, NotFound
 from cityops.core.permissions import ensure_path_visible, is_platform_admin, require_role
+from cityops.evaluation.selectors import (
+    EARLIEST_DAY as EARLIEST_DAY,  # re-exported: the monthly report's month
+)
+from cityops.evaluation.selectors import LATEST_DAY as LATEST_DAY
 from cityops.evaluation.selectors import check_period, parse_date
 from cityops.geo.models import Region
 from cityops.org.models import Department, Role
@@ -27,8 +31,6 @@ from cityops.org.models import Department, Role
 # Who may read statistics: the centre's staff and leaders, and handlers (their own department's cases).
 ANALYTICS_ROLES = (Role.LEADER, Role.SHIFT_LEADER, Role.DISPATCHER, Role.ACCEPTOR, Role.ADMIN, Role.HANDLER)
 DEFAULT_PERIOD_DAYS = 30
-EARLIEST_DAY = dt.date(1900, 1, 1)
-LATEST_DAY = dt.date(2999, 12, 31)
 
 
 def require_analytics_access(user: Any) -> None:
@@ -122,16 +124,11 @@ def period_parse(start: str | dt.date | None, end: str | dt.date | None, *,
 
 
 def _date(value: str | dt.date | None, name: str) -> dt.date | None:
+    # The evaluation's parse_date also keeps a date within 1900–2999: the comparisons reach two years back and
+    # the forecast a week ahead, which near year 1 or 9999 would overflow Python's dates (a 500).
     if value is None or value == "":
         return None
-    day = parse_date(value.strip() if isinstance(value, str) else value, name)
-    # The comparisons reach two years back and the forecast a week ahead: near year 1 or 9999 that would
-    # overflow Python's dates (a 500), so a date must lie in a range any city's records fit in.
-    if not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise InvalidInput(_("%(name)s must lie between %(first)s and %(last)s.")
-                           % {"name": name, "first": EARLIEST_DAY.isoformat(), "last": LATEST_DAY.isoformat()},
-                           field=name)
-    return day
+    return parse_date(value.strip() if isinstance(value, str) else value, name)
 
 
 @dataclass(frozen=True)
