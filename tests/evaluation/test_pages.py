@@ -101,3 +101,8 @@ def test_find_narrows_the_ranking_to_matching_codes_or_names(as_user, march):
     html = client.get(reverse("evaluation:index"), {"kind": "department", **MARCH, "find": "西区"}).content.decode()
     assert 'data-subject="WEST-CG"' in html and 'data-subject="EAST-CG"' not in html
     assert "1 of 2 subject matches." in html
+
+
+def test_find_ignores_case(as_user, march):
+    html = as_user("leader").get(reverse("evaluation:index"), {"kind": "department", **MARCH, "find": "east"}).content
+    assert b'data-subject="EAST-CG"' in html and b'data-subject="WEST-CG"' not in html

@@ -55,3 +55,19 @@ def test_rates_are_clamped_to_0_to_100():
     assert indicator_score(ind(method="inverse_rate"), 2.0) == 0  # two reworks per case due
     assert indicator_score(ind(method="rate"), 0.25) == 25
     assert indicator_score(ind(method="rate"), None) is None
+
+
+@pytest.mark.parametrize(("bins", "error"), [
+    ([[0, 50, 100], [51, None, 40]], ""),
+    ([], "Give at least one bin"),
+    ([[float("nan"), None, 50]], "with numbers"),
+    ([[0, float("inf"), 50]], "with numbers"),
+    ([[0, 10, 120]], "between 0 and 100"),
+    ([[10, 5, 50]], "below its lower bound"),
+    ([[0, 10, 100], [5, None, 50]], "may not overlap"),
+])
+def test_bins_are_checked_before_they_are_saved(bins, error):
+    from cityops.evaluation.scheme import bins_error
+
+    message = bins_error(bins)
+    assert (error in message and message != "") if error else message == ""

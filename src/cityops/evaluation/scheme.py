@@ -5,6 +5,7 @@ Kept free of queries (except `scheme_load`) so a snapshot's frozen scheme scores
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -173,4 +174,5 @@ def bins_error(bins: Any) -> str:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    # NaN and infinity parse as JSON numbers in the admin but compare with nothing (and PostgreSQL's jsonb refuses them).
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

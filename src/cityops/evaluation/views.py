@@ -92,7 +92,9 @@ def _result_context(request: HttpRequest, result: selectors.EvaluationResult) ->
     labels = dict(result.counters)
     period = {"start": result.start.isoformat(), "end": result.end.isoformat()}
     find = (request.GET.get("find") or "").strip()[:60]
-    found = [r for r in result.rows if find in r.code or find in r.name] if find else result.rows
+    needle = find.casefold()
+    found = [r for r in result.rows if needle in r.code.casefold() or needle in r.name.casefold()] \
+        if find else result.rows
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
     for row in page.object_list:
