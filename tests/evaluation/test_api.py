@@ -91,9 +91,9 @@ def test_a_bad_kind_or_period_is_422_naming_the_field(as_user, query, field):
     assert response.status_code == 422 and response.json()["field"] == field
 
 
-def test_a_region_code_with_a_nul_byte_is_not_found(as_user):
+def test_a_region_code_with_a_nul_byte_is_refused_naming_it(as_user):
     response = as_user("leader").get(f"{URL}/results", {"kind": "grid", "month": "2026-03", "region": "E\x00"})
-    assert response.status_code == 404
+    assert response.status_code == 422 and response.json()["field"] == "region"
 
 
 @pytest.mark.parametrize("query, status", [
