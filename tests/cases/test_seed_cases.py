@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -167,14 +167,31 @@ def test_a_case_has_one_clock_per_stage_round_and_an_open_case_one_running_clock
         assert [c.round for c in clocks[case.id] if c.stage == Stage.HANDLE] == list(range(1, rounds[Stage.HANDLE] + 1))
 
 
+def _assert_rounds_follow_reworks_and_returns(cases: list[Case]) -> None:
+    """A rework adds a 处置 and a 核查 round; a return (回退) goes back to 派遣, so it adds a 处置 round too."""
+    clocks = _clocks_by_case()
+    for case in cases:
+        stages = Counter(c.stage for c in clocks[case.id])
+        assert stages[Stage.HANDLE] == 1 + case.rework_count + case.return_count, case.number
+        assert stages[Stage.CHECK] == 1 + case.rework_count, case.number
+        assert stages[Stage.DISPATCH] == 1 + case.return_count, case.number
+
+
 def test_a_rework_runs_a_second_round_of_handling_and_checking(seeded):
     _report, cases = seeded
-    clocks = _clocks_by_case()
     reworked = [c for c in cases if c.rework_count and c.state == CaseState.CLOSED]
     assert reworked
-    for case in reworked:
-        stages = Counter(c.stage for c in clocks[case.id])
-        assert stages[Stage.HANDLE] == stages[Stage.CHECK] == 2
+    _assert_rounds_follow_reworks_and_returns(reworked)
+
+
+def test_a_case_returned_and_then_reworked_has_three_rounds_of_handling(city):
+    # Seeded "now" pinned to the day this mix first showed up: one case there is returned once, then reworked once.
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.get_default_timezone())
+    seed_cases(count=500, open_count=100, seed=1, days=10, batch=200, now=now)
+    both = list(Case.objects.filter(state=CaseState.CLOSED, rework_count__gt=0, return_count__gt=0))
+    assert both
+    _assert_rounds_follow_reworks_and_returns(both)
+    assert any(c.return_count + c.rework_count == 2 for c in both)
 
 
 def test_extensions_returns_and_suspensions_appear_in_a_small_share(city):

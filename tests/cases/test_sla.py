@@ -110,6 +110,22 @@ def test_a_return_starts_a_new_round_of_dispatch(cast):
     assert clocks(case)[-2:] == [("handle", 1, True), ("dispatch", 2, None)]
 
 
+def test_a_returned_then_reworked_case_handles_in_three_rounds(cast):
+    """What the seeder mirrors: a return (回退) and a rework (返工) each start a new 处置 round."""
+    at = local(2026, 3, 2, 9, 0)
+    case = drive(report(cast, at=at), cast, CaseState.DISPATCHED, at=at)
+    request = s.case_request_create(case=case, actor=cast["handler"], version=case.version,
+                                    kind=RequestKind.RETURN, reason="r", at=at)
+    s.case_request_decide(request=request, actor=cast["dispatcher"], approve=True, at=at)
+    case = drive(Case.objects.get(pk=case.pk), cast, CaseState.CHECKING, at=local(2026, 3, 2, 10, 0))
+    case = s.case_check(case=case, actor=cast["inspector"], version=case.version, passed=False,
+                        at=local(2026, 3, 2, 11, 0))
+    case = drive(case, cast, CaseState.CLOSED, at=local(2026, 3, 2, 14, 0))
+    rounds = [(stage, n) for stage, n, _on_time in clocks(case)]
+    assert [r for r in rounds if r[0] == "handle"] == [("handle", 1), ("handle", 2), ("handle", 3)]
+    assert [r for r in rounds if r[0] == "check"] == [("check", 1), ("check", 2)]
+
+
 def test_closing_stops_every_clock(cast):
     case = drive(report(cast), cast, CaseState.CLOSED)
     assert not case.clocks.filter(done_at__isnull=True).exists()
