@@ -26,7 +26,7 @@ def _env(tmp: Path, **extra: str) -> dict[str, str]:
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([CITYOPS, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run([CITYOPS, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
 
 
 def _count(db: Path, table: str) -> int:
@@ -74,20 +74,27 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _get(url: str) -> tuple[int, bytes]:
+# A loaded machine (load average 8–10 on 2 cores) makes a first answer slow, not wrong: the bounds below only
+# keep a hung server from hanging the suite; readiness is waited for, never assumed after a fixed time.
+REQUEST_TIMEOUT = 60.0
+STARTUP_BOUND = 600.0
+
+
+def _get(url: str, timeout: float = REQUEST_TIMEOUT) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, b""
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, seconds: float) -> int:
+def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = STARTUP_BOUND) -> int:
+    """Poll `url` until the server answers (any HTTP status), the process exits, or the bound passes (0)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and process.poll() is None:
         try:
             return _get(url)[0]
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out while gunicorn boots: not ready yet
             time.sleep(0.2)
     return 0
 
@@ -101,14 +108,14 @@ def test_serve_answers_health_checks_pages_and_static_files(demo_db):
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        # A generous bound: collectstatic compresses every file before gunicorn starts, slow on a busy machine.
-        assert _wait_until_up(f"{base}/healthz", process, 90) == 200
+        # collectstatic compresses every file before gunicorn starts: slow on a busy machine, so wait for readiness.
+        assert _wait_until_up(f"{base}/healthz", process) == 200
         assert _get(f"{base}/accounts/login/")[0] == 200
         status, body = _get(f"{base}/static/cityops/base.css")
         assert status == 200 and body
     finally:
         process.send_signal(signal.SIGTERM)
-        output, _err = process.communicate(timeout=20)
+        output, _err = process.communicate(timeout=120)
     assert process.returncode == 0, output
 
 
@@ -120,3 +127,27 @@ def test_demo_refuses_db_when_settings_were_loaded_without_it(settings):
 def test_demo_reset_needs_an_explicit_db_file():
     with pytest.raises(CommandError, match="--db"):
         call_command("demo", reset=True, no_serve=True)
+
+
+def test_waiting_for_a_server_tolerates_a_slow_first_answer():
+    """A server that accepts at once but answers after 3 s (a loaded machine) is up, not a failure."""
+    import http.server
+    import threading
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the stdlib's name)
+            time.sleep(3)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert _wait_until_up(f"http://127.0.0.1:{server.server_address[1]}/healthz", sleeper, 30) == 200
+    finally:
+        sleeper.kill()
+        server.shutdown()
