@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cityops.analytics.api import router as analytics_router
 from cityops.analytics.export_api import router as exports_router
@@ -15,7 +16,7 @@ from cityops.cases.api import router as cases_router
 from cityops.catalog.api import router as catalog_router
 from cityops.command.api import router as command_router
 from cityops.core.api_auth import API_AUTH
-from cityops.core.errors import DomainError
+from cityops.core.errors import DomainError, MalformedBody, NotFound
 from cityops.evaluation.api import router as evaluation_router
 from cityops.geo.api import router as geo_router
 from cityops.intake.api import router as intake_router
@@ -24,7 +25,17 @@ from cityops.intake.public_api import router as public_router
 from cityops.notify.api import router as notify_router
 from cityops.org.api import router as org_router
 
-api = NinjaAPI(
+
+class CityopsAPI(NinjaAPI):
+    """The NinjaAPI whose published schema states the errors every operation can answer."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        from cityops.core.api_openapi import add_common_errors
+
+        return add_common_errors(super().get_openapi_schema(*args, **kwargs))
+
+
+api = CityopsAPI(
     title="cityops API",
     version="1",
     description="City Operation Management Service Platform (城市运行管理服务平台) — JSON API.",
@@ -64,8 +75,10 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
         }
         for err in exc.errors
     ]
-    fields = ", ".join(e["field"] for e in errors if e["field"])
-    body = {"code": "invalid", "detail": f"Invalid input: {fields}" if fields else "Invalid input.", "errors": errors}
+    named = [e["field"] for e in errors if e["field"]]
+    fields = ", ".join(named)
+    body = {"code": "invalid", "detail": f"Invalid input: {fields}" if fields else "Invalid input.",
+            "field": named[0] if named else None, "errors": errors}
     return api.create_response(request, body, status=422)
 
 
@@ -79,5 +92,21 @@ def _error_field(loc: Any) -> str | None:
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    body = {"code": "unauthenticated", "detail": "Log in or send an API token (Authorization: Bearer …)."}
+    body = {"code": "unauthenticated", "detail": _("Log in or send an API token (Authorization: Bearer …)."),
+            "field": None}
     return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja's own refusals carry only {"detail"}. The one it raises itself is 400 "Cannot parse request body"
+    # (not JSON, a broken multipart): bad input like any other, so 422 naming the body, like the intake API's.
+    if exc.status_code == 400:
+        return _domain_error(request, MalformedBody(_("The request body cannot be parsed."), field="body"))
+    body = {"code": "rate_limited" if exc.status_code == 429 else "error", "detail": str(exc), "field": None}
+    return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _domain_error(request, NotFound(_("Not found.")))

@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Unknown routes and wrong methods under /api/ answer the API's JSON error body, not an HTML page.
+    "cityops.core.api_middleware.ApiErrorBodyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -184,6 +186,8 @@ LOGGING = {
 CITYOPS_OFFICE_HOURS = env.list("CITYOPS_OFFICE_HOURS", ["08:30-12:00", "13:30-17:30"])
 # Seconds a process may serve locate() from its index before checking whether regions changed.
 CITYOPS_GEO_INDEX_CHECK_SECONDS = env.float("CITYOPS_GEO_INDEX_CHECK_SECONDS", 2.0)
+# Seconds a process may use its copy of the catalogue policy (classes, urgencies, limits, rules) for reports.
+CITYOPS_POLICY_CACHE_SECONDS = env.float("CITYOPS_POLICY_CACHE_SECONDS", 5.0)
 # Sibling polygons may overlap by this share of the smaller area before an import is refused.
 CITYOPS_GEO_OVERLAP_TOLERANCE = env.float("CITYOPS_GEO_OVERLAP_TOLERANCE", 0.01)
 # A grid may stick out of its community by this share of its area (digitising slack).

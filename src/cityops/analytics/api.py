@@ -17,16 +17,10 @@ from cityops.analytics import forecast as fc
 from cityops.analytics import highs
 from cityops.analytics.params import CaseFilters, Period, Scope, period_parse, positive_int, scope_for
 from cityops.analytics.statistics import DimensionStats, stats_by_dimension
+from cityops.core.api_schemas import ErrorOut
 from cityops.core.permissions import require_token_scope
 
 router = Router()
-
-
-class ErrorOut(Schema):
-    code: str
-    detail: str
-    field: str | None = None
-    errors: list[dict[str, Any]] | None = None
 
 
 ERRORS = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}

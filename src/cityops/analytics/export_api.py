@@ -18,15 +18,10 @@ from pydantic import Field
 
 from cityops.analytics import exports
 from cityops.analytics.models import ExportFormat, ExportJob
+from cityops.core.api_schemas import ErrorOut
 from cityops.core.permissions import require_token_scope
 
 router = Router()
-
-
-class ErrorOut(Schema):
-    code: str
-    detail: str
-    field: str | None = None
 
 
 class KindOut(Schema):

@@ -7,6 +7,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from cityops.core.api_schemas import ErrorOut  # noqa: F401 (re-exported)
+
 # --- input ------------------------------------------------------------------------------------------------
 
 
@@ -239,8 +241,3 @@ class RequestCreatedOut(Schema):
     case: CaseDetailOut
 
 
-class ErrorOut(Schema):
-    code: str
-    detail: str
-    field: str | None = None
-    errors: list[dict[str, Any]] | None = Field(None, description="Every refused field, when there are several.")

@@ -14,16 +14,11 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from cityops.command import selectors
+from cityops.core.api_schemas import ErrorOut
 from cityops.core.permissions import require_token_scope
 from cityops.geo.selectors import parse_bbox
 
 router = Router()
-
-
-class ErrorOut(Schema):
-    code: str
-    detail: str
-    field: str | None = None
 
 
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}

@@ -6,15 +6,33 @@ import hashlib
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
+
+from cityops.core.errors import CsrfFailed
 
 
 class StaffSession(SessionAuth):
     """A logged-in, active staff session; unsafe methods need the CSRF token."""
 
+    def _get_key(self, request: Any) -> str | None:
+        # ninja checks CSRF before it knows whether there is a session at all, so an anonymous POST (no cookie,
+        # no token) answered 403 "CSRF check Failed" instead of 401. CSRF protects a session: check it only
+        # when there is one; without a session this scheme simply does not apply and the caller gets 401.
+        if not _session_user(request):
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request) is not None:
+            raise CsrfFailed(_("CSRF check failed: send the csrftoken cookie's value in an X-CSRFToken header."))
+        return request.COOKIES.get(self.param_name)
+
     def authenticate(self, request: Any, key: str | None) -> Any:
-        user = super().authenticate(request, key)
-        return user if user is not None and user.is_active else None
+        return _session_user(request)
+
+
+def _session_user(request: Any) -> Any:
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated and user.is_active else None
 
 
 class ApiTokenAuth(HttpBearer):

@@ -16,9 +16,8 @@ class DomainError(Exception):
         self.details = details or []
 
     def as_dict(self) -> dict:
-        body: dict = {"code": self.code, "detail": self.message}
-        if self.field:
-            body["field"] = self.field
+        # `field` is always present (null when the refusal is not about one field): one shape for every error.
+        body: dict = {"code": self.code, "detail": self.message, "field": self.field or None}
         if self.details:
             body["errors"] = self.details
         return body
@@ -27,6 +26,12 @@ class DomainError(Exception):
 class InvalidInput(DomainError):
     status = 422
     code = "invalid"
+
+
+class MalformedBody(InvalidInput):
+    """A request body that cannot be parsed at all (not JSON, not a form): nothing to name but the body."""
+
+    code = "malformed_body"
 
 
 class NotFound(DomainError):
@@ -41,6 +46,17 @@ class Forbidden(DomainError):
 
     status = 403
     code = "forbidden"
+
+
+class CsrfFailed(Forbidden):
+    """A logged-in browser session sent an unsafe request without a valid CSRF token."""
+
+    code = "csrf_failed"
+
+
+class MethodNotAllowed(DomainError):
+    status = 405
+    code = "method_not_allowed"
 
 
 class Conflict(DomainError):

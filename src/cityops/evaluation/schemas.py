@@ -8,6 +8,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from cityops.cases.schemas import CaseSummaryOut
+from cityops.core.api_schemas import ErrorOut  # noqa: F401 (re-exported)
 
 
 class PeriodQuery(Schema):
@@ -123,7 +124,3 @@ class DrilldownOut(Schema):
     items: list[CaseSummaryOut]
 
 
-class ErrorOut(Schema):
-    code: str
-    detail: str
-    field: str | None = None

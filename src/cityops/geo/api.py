@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from cityops.core.api_schemas import ErrorOut
 from cityops.core.permissions import require_token_scope
 from cityops.geo import selectors
 from cityops.geo.locate import Crs, locate_or_raise
@@ -28,12 +29,6 @@ class LocationOut(Schema):
     street: RegionRefOut | None
     district: RegionRefOut | None
     city: RegionRefOut | None
-
-
-class ErrorOut(Schema):
-    code: str
-    detail: str
-    field: str | None = None
 
 
 @router.get("/locate", response={200: LocationOut, 422: ErrorOut}, summary="Locate a point in the unit grids")

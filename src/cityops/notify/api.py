@@ -12,16 +12,12 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from cityops.core.api_schemas import ErrorOut
 from cityops.core.permissions import require_token_scope
 from cityops.notify import selectors, services
 from cityops.notify.models import Notification
 
 router = Router()
-
-
-class ErrorOut(Schema):
-    code: str
-    detail: str
 
 
 class NotificationOut(Schema):
