@@ -1,20 +1,27 @@
-"""Refuse NUL characters in a request's path, query or text body before any view sees them.
+"""Refuse NUL characters in a request's path, query or body before any view sees them.
 
 PostgreSQL text cannot hold a NUL ("A string literal cannot contain NUL (0x00) characters"), so a `%00` in any
 value that reaches a query would end as a 500; no legitimate input of the platform contains one. The answer is
 a 422 naming the field on the JSON API, Open311's error list on `/open311/`, and a plain 400 page elsewhere.
+
+The body is judged by what it holds, not by its declared type: django-ninja parses any non-form body as JSON
+(a `text/plain` body included), so trusting `Content-Type` would let a NUL through to the database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.utils.translation import gettext as _
 
 NUL = "\x00"
-# A JSON text may spell the character as an escape; both forms are refused.
-JSON_NUL = (b"\x00", b"\\u0000")
+# Byte patterns that can spell a NUL in a body: raw, a JSON escape, a URL escape. A body without any of them
+# is passed without being parsed here (the common case, one scan of the bytes).
+NUL_MARKS = (b"\x00", b"\\u0000", b"%00")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class RejectNulMiddleware:
@@ -32,17 +39,54 @@ def nul_field(request: HttpRequest) -> str | None:
     """The name of the first part of the request holding a NUL character, or None."""
     if NUL in request.path:
         return "path"
-    for name, values in request.GET.lists():
+    return _form_field(request.GET, default="query") or _body_field(request)
+
+
+def _body_field(request: HttpRequest) -> str | None:
+    if request.content_type == "multipart/form-data":
+        # Text fields only: file parts are binary, and their own validators check them.
+        return _form_field(request.POST, default="body") if request.method == "POST" else None
+    body = request.body
+    if not any(mark in body for mark in NUL_MARKS):
+        return None
+    if request.content_type == "application/x-www-form-urlencoded":
+        return _form_field(QueryDict(body, encoding=request.encoding), default="body")
+    try:
+        data = json.loads(body, strict=False)  # a raw NUL inside a string is named too
+    except (ValueError, RecursionError):
+        # Not JSON: only a raw NUL counts (a "%00" in free text is just text); the API refuses the body anyway.
+        return "body" if b"\x00" in body else None
+    return _json_field(data)
+
+
+def _form_field(data: QueryDict, *, default: str) -> str | None:
+    for name, values in data.lists():
         if NUL in name or any(NUL in value for value in values):
-            return name.replace(NUL, "") or "query"
-    if request.content_type == "application/json" and any(mark in request.body for mark in JSON_NUL):
-        return "body"
-    # Form fields (urlencoded or multipart; uploaded files are checked by their own validators, not here).
-    if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded",
-                                                              "multipart/form-data"):
-        for name, values in request.POST.lists():
-            if NUL in name or any(NUL in value for value in values):
-                return name.replace(NUL, "") or "body"
+            return name.replace(NUL, "") or default
+    return None
+
+
+def _json_field(data: Any) -> str | None:
+    """The dotted path of a string (or key) holding a NUL, as the API's validation errors name fields."""
+    # A loop, not recursion: a body nested thousands deep must not end as a RecursionError 500.
+    stack: list[tuple[tuple[str, ...], Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if NUL in value:
+                return ".".join(path) or "body"
+            continue
+        children: Iterable[tuple[str, Any]]
+        if isinstance(value, dict):
+            children = value.items()
+        elif isinstance(value, list):
+            children = ((str(index), item) for index, item in enumerate(value))
+        else:
+            continue
+        for key, item in reversed(list(children)):
+            if NUL in key:
+                return ".".join((*path, key.replace(NUL, ""))) or "body"
+            stack.append(((*path, key), item))
     return None
 
 
