@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -507,3 +508,26 @@ def test_the_console_navigation_offers_the_supervision_pages_by_role(as_user, pe
         assert f'id="{element}"' in body
     for element in hidden:
         assert f'id="{element}"' not in body
+
+
+def test_a_case_suspended_before_its_deadline_is_not_shown_overdue_weeks_later(loop, as_user, cast):
+    """挂账 stops the clock: the shift leader's queue and the case page show what was left, not "overdue"."""
+    import time_machine
+    from django.utils import timezone
+
+    tz = timezone.get_default_timezone()
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=tz), tick=False):  # a Monday; 处置 due 14:30, 3 h of it left at 10:00
+        case = loop(CaseState.DISPATCHED)
+    with time_machine.travel(datetime(2026, 3, 2, 10, 0, tzinfo=tz), tick=False):
+        request = s.case_request_create(case=case, actor=cast["handler"], version=case.version,
+                                        kind=RequestKind.SUSPENSION, reason="等待管线迁改")
+        s.case_request_decide(request=request, actor=cast["shift_leader"], approve=True)
+    with time_machine.travel(datetime(2026, 3, 24, 10, 0, tzinfo=tz), tick=False):  # 16 working days later
+        queue = numbers_in(as_user("shift_leader").get(QUEUE))
+        page = as_user("shift_leader").get(detail_url(case)).content.decode()
+    row = queue[queue.rindex("<tr", 0, queue.index(case.number)):]
+    row = row[:row.index("</tr>")]
+    assert 'class="overdue"' not in row and "overdue" not in row
+    assert "Suspended, 3 h 00 min left" in row
+    assert "Suspended, 3 h 00 min left" in page and 'class="late"' not in page.split("Current deadline")[1][:200]
+    assert Case.objects.get(pk=case.pk).is_overdue is False

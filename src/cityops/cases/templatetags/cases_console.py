@@ -8,19 +8,31 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cityops.cases.models import CaseState
 from cityops.catalog.models import TimeBasis
 from cityops.core.worktime import natural_minutes_between, working_minutes_between
 
 register = template.Library()
 
 
+def _running_clock(case: Any) -> Any:
+    """The case's running stage clock: prefetched by the lists (`running_clocks`), read on a single case's page."""
+    clocks = getattr(case, "running_clocks", None)
+    if clocks is None and getattr(case, "pk", None):
+        clocks = list(case.clocks.filter(done_at__isnull=True).order_by("-started_at")[:1])
+    return clocks[0] if clocks else None
+
+
 def remaining_minutes(case: Any, now: Any = None) -> int | None:
-    """Minutes left on the running clock, counted as its stage counts (working or natural); None without one."""
+    """Minutes left on the running clock, counted as its stage counts (working or natural); None without one.
+
+    A paused clock (挂账) stands still: what is left is what was left when it paused, however long ago that was.
+    """
     if case.due_at is None:
         return None
-    now = now or timezone.now()
-    clocks = getattr(case, "running_clocks", None)
-    basis = clocks[0].basis if clocks else TimeBasis.WORKING
+    clock = _running_clock(case)
+    now = (clock.paused_at if clock is not None and clock.paused_at else None) or now or timezone.now()
+    basis = clock.basis if clock is not None else TimeBasis.WORKING
     if basis == TimeBasis.NATURAL:
         return natural_minutes_between(now, case.due_at)
     return working_minutes_between(now, case.due_at)
@@ -47,6 +59,8 @@ def remaining(case: Any) -> dict[str, Any]:
     minutes = remaining_minutes(case)
     if minutes is None:
         return {"text": "—", "late": False}
+    if case.state == CaseState.SUSPENDED:
+        return _suspended(case, minutes)
     if minutes < 0 or case.due_at <= timezone.now():
         # Past the deadline; outside office hours the working-time overrun can still be zero.
         text = _("%(time)s overdue") % {"time": format_minutes(-minutes)} if minutes < 0 else _("Overdue")
@@ -54,6 +68,15 @@ def remaining(case: Any) -> dict[str, Any]:
     text = _("%(time)s left") % {"time": format_minutes(minutes)}
     late = bool(case.is_overdue)
     return {"text": text, "late": late}
+
+
+def _suspended(case: Any, minutes: int) -> dict[str, Any]:
+    """A suspended (挂账) case's clock stands still: what was left at the pause, late only if it was late then."""
+    if case.is_overdue or minutes < 0:
+        time = format_minutes(-minutes) if minutes < 0 else ""
+        text = _("Suspended, %(time)s overdue") % {"time": time} if time else _("Suspended, overdue")
+        return {"text": text, "late": True}
+    return {"text": _("Suspended, %(time)s left") % {"time": format_minutes(minutes)}, "late": False}
 
 
 @register.filter
