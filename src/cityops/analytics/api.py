@@ -94,7 +94,7 @@ class HotspotsOut(Schema):
     features: list[dict[str, Any]]
 
 
-class PlaceOut(Schema):
+class AnalyticsPlaceOut(Schema):
     rank: int
     code: str
     name: str
@@ -180,7 +180,7 @@ class TopPlacesQuery(StatsQuery):
     limit: str | None = Field(None, description="How many (1–100, default 10).")
 
 
-@router.get("/top-places", url_name="analytics-top-places", response={200: list[PlaceOut], **ERRORS}, summary="Top grids or streets")
+@router.get("/top-places", url_name="analytics-top-places", response={200: list[AnalyticsPlaceOut], **ERRORS}, summary="Top grids or streets")
 def top_places(request: HttpRequest, query: Query[TopPlacesQuery]) -> list[Any]:
     """The regions of a level with the most reports in the period (高发网格 / 高发街道)."""
     scope = _scope(request, query)

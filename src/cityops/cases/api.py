@@ -24,6 +24,7 @@ from cityops.cases.schemas import (
     CaseIn,
     CaseListQuery,
     CasePageOut,
+    CasePhotoOut,
     CheckIn,
     DecideIn,
     DispatchIn,
@@ -31,7 +32,6 @@ from cityops.cases.schemas import (
     HandleIn,
     MergeIn,
     PassDownIn,
-    PhotoOut,
     RequestCreatedOut,
     RequestIn,
     TimelineEventOut,
@@ -298,7 +298,7 @@ def case_resume(request: HttpRequest, number: str, payload: ActionIn) -> dict[st
     return _detail(request, case)
 
 
-@router.post("/{number}/photos", response={201: PhotoOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+@router.post("/{number}/photos", response={201: CasePhotoOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
                                            413: ErrorOut, 415: ErrorOut, 422: ErrorOut},
              summary="Add a photo (JPEG, PNG or WebP)")
 def case_photo(request: HttpRequest, number: str, file: File[UploadedFile], phase: Form[str],

@@ -113,7 +113,7 @@ class ClassRefOut(Schema):
     name_en: str
 
 
-class UrgencyOut(Schema):
+class CaseUrgencyOut(Schema):
     code: str
     name: str
     name_en: str
@@ -126,7 +126,7 @@ class CaseSummaryOut(Schema):
     state_label: str
     kind: str
     catalog_class: ClassRefOut
-    urgency: UrgencyOut
+    urgency: CaseUrgencyOut
     description: str
     address: str
     lon: float
@@ -166,7 +166,7 @@ class ClockOut(Schema):
     on_time: bool | None
 
 
-class PhotoOut(Schema):
+class CasePhotoOut(Schema):
     id: int
     phase: str
     url: str
@@ -176,7 +176,7 @@ class PhotoOut(Schema):
     uploaded_at: dt.datetime
 
 
-class RequestOut(Schema):
+class CaseRequestOut(Schema):
     id: int
     kind: str
     state: str
@@ -207,8 +207,8 @@ class CaseDetailOut(CaseSummaryOut):
     counters: dict[str, int] = Field(..., description="rework (返工), extension (延期) and return (回退) counts.")
     updated_at: dt.datetime
     clocks: list[ClockOut]
-    photos: list[PhotoOut]
-    requests: list[RequestOut]
+    photos: list[CasePhotoOut]
+    requests: list[CaseRequestOut]
     master: str | None
     merged_duplicates: list[str]
     recurrence_of: str | None
@@ -237,7 +237,7 @@ class TimelineEventOut(Schema):
 
 
 class RequestCreatedOut(Schema):
-    request: RequestOut
+    request: CaseRequestOut
     case: CaseDetailOut
 
 

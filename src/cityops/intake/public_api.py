@@ -42,12 +42,12 @@ class StepOut(Schema):
     at: datetime
 
 
-class PhotoOut(Schema):
+class PublicPhotoOut(Schema):
     url: str
     thumbnail: str
 
 
-class RequestOut(Schema):
+class PublicRequestOut(Schema):
     tracking_code: str
     category: str
     status: str
@@ -58,9 +58,9 @@ class RequestOut(Schema):
     description: str | None
     address: str | None
     location: list[float] | None
-    photos: list[PhotoOut]
+    photos: list[PublicPhotoOut]
     result: str | None
-    after_photos: list[PhotoOut]
+    after_photos: list[PublicPhotoOut]
     timeline: list[StepOut]
     can_rate: bool
     satisfaction: int | None
@@ -105,13 +105,13 @@ def categories(request: HttpRequest) -> list[dict]:
             for c in sel.public_categories()]
 
 
-class PlaceOut(Schema):
+class PublicPlaceOut(Schema):
     code: str
     name: str
     level: str
 
 
-@router.get("/places", response=list[PlaceOut], url_name="places")
+@router.get("/places", response=list[PublicPlaceOut], url_name="places")
 def places(request: HttpRequest, q: str = "") -> list[dict]:
     """Streets, communities and grids whose name or code matches `q` (at most 10): send the code as `place`."""
     return intake_selectors.public_place_search(q=q)
@@ -139,13 +139,13 @@ def request_create(
     return Status(201, {"tracking_code": case.tracking_code, "status": "received"})
 
 
-@router.get("/requests/{code}", response=RequestOut)
+@router.get("/requests/{code}", response=PublicRequestOut)
 def request_get(request: HttpRequest, code: str) -> dict:
     """The public timeline of one report."""
     return sel.public_request(code=code)
 
 
-@router.post("/requests/{code}/rating", response=RequestOut)
+@router.post("/requests/{code}/rating", response=PublicRequestOut)
 def request_rate(request: HttpRequest, code: str, payload: RatingIn) -> dict:
     """Rate the result of a closed report, once."""
     svc.portal_rate(code=code, satisfaction=payload.satisfaction, comment=payload.comment, ip=client_ip(request))
