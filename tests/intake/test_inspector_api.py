@@ -203,3 +203,27 @@ def test_verify_through_the_api_moves_the_case_with_the_version_seen(inspector_c
                                      content_type="application/json")
     assert response.status_code == 200, response.content
     assert Case.objects.get(pk=waiting.pk).state == CaseState.ACCEPTED
+
+
+def test_a_ping_from_an_administrator_outside_the_city_is_refused_naming_lon(client, personas):
+    client.force_login(personas["admin"])
+    response = client.post(f"{API}/pings", {"lon": 0, "lat": 0}, content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert (response.json()["code"], response.json()["field"]) == ("outside_service_area", "lon")
+    assert not PositionPing.objects.exists()
+
+
+def test_a_ping_with_a_boolean_accuracy_is_refused(inspector_client):
+    response = inspector_client.post(f"{API}/pings", {"lon": EAST[0], "lat": EAST[1], "accuracy": True},
+                                     content_type="application/json")
+    assert response.status_code == 422 and response.json()["field"] == "accuracy"
+    assert not PositionPing.objects.exists()
+
+
+def test_the_ping_schema_states_its_bounds():
+    from cityops.api import api
+
+    schema = api.get_openapi_schema()["components"]["schemas"]["PingIn"]["properties"]
+    assert (schema["lon"]["minimum"], schema["lon"]["maximum"], schema["lat"]["maximum"]) == (-180, 180, 90)
+    accuracy = schema["accuracy"]["anyOf"][0]
+    assert (accuracy["minimum"], accuracy["maximum"]) == (0, 100_000)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
+from pydantic import Strict
+
+# Strict: JSON's true/false must not pass as 1/0 (pydantic's lax mode would read them as numbers); integers pass.
+Longitude = Annotated[float, Strict(), Field(ge=-180, le=180, description="WGS-84 longitude, degrees.")]
+Latitude = Annotated[float, Strict(), Field(ge=-90, le=90, description="WGS-84 latitude, degrees.")]
+StrictMetres = Annotated[float, Strict(), Field(ge=0)]
 
 
 class ErrorOut(Schema):

@@ -13,6 +13,7 @@ from ninja import Field, Header, Router, Schema, Status
 from cityops.cases import selectors as case_selectors
 from cityops.cases import services as case_services
 from cityops.cases.schemas import ErrorOut
+from cityops.core.api_schemas import Latitude, Longitude, StrictMetres
 from cityops.core.errors import InvalidInput, NotFound
 from cityops.core.permissions import require_role, require_token_scope
 from cityops.intake import inspector_selectors as sel
@@ -52,9 +53,9 @@ class ReportOut(Schema):
 
 
 class PingIn(Schema):
-    lon: float
-    lat: float
-    accuracy: float | None = None
+    lon: Longitude
+    lat: Latitude
+    accuracy: StrictMetres | None = Field(None, le=100_000, description="Accuracy of the fix in metres.")
 
 
 class PingOut(Schema):
@@ -174,6 +175,8 @@ def _component(user: Any, ident: str) -> Any:
 @router.post("/pings", response={200: PingOut, 201: PingOut, 403: ErrorOut, 422: ErrorOut},
              summary="My position while on duty (at most one stored per 10 s)")
 def ping(request: HttpRequest, payload: PingIn) -> Status:
+    """Store my position. An inspector's point outside every unit grid is kept without a grid (a patrol may cross
+    the city's edge); for anyone else (an administrator) it is refused: 422 `outside_service_area` naming `lon`."""
     user = _inspector(request, "cases:write")
     stored = svc.position_ping_record(actor=user, lon=payload.lon, lat=payload.lat, accuracy_m=payload.accuracy)
     if stored is None:

@@ -83,7 +83,7 @@ def _attach_missing(case: Case, actor: Any, photos: list[Any]) -> int:
 def position_ping_record(*, actor: Any, lon: float, lat: float, accuracy_m: float | None = None,
                          at: datetime | None = None) -> PositionPing | None:
     """Store an on-duty inspector's position (巡查轨迹) with its grid; None when it came too soon after the last."""
-    from cityops.geo.locate import locate
+    from cityops.geo.locate import OutsideServiceArea, locate
 
     require_role(actor, Role.INSPECTOR)
     _check_position(lon, lat, accuracy_m)
@@ -93,6 +93,11 @@ def position_ping_record(*, actor: Any, lon: float, lat: float, accuracy_m: floa
     if PositionPing.objects.filter(user=actor, at__gt=at - PING_MIN_INTERVAL, at__lte=at).exists():
         return None
     location = locate(lon, lat)
+    if location is None and not actor.has_role(Role.INSPECTOR):
+        # An inspector's track may step over the city's edge on patrol and is kept without a grid; anyone else
+        # (an administrator passes the role check) has no patrol, and a point outside the city is a mistake or
+        # a phone's no-fix (0, 0), which would draw a line across the map.
+        raise OutsideServiceArea(_("The position is outside the city's service area."), field="lon")
     grid_id = location.grid.id if location is not None else None
     # No audit event per ping: the ping row is itself the record, and an event per minute per inspector
     # would bury the audit trail.
