@@ -60,18 +60,18 @@ def test_working_days_follow_the_statutory_calendar(day, working):
     assert wt.is_working_day(date.fromisoformat(day)) is working
 
 
-def test_a_year_outside_the_package_falls_back_to_monday_to_friday_and_warns_once(caplog):
+def test_a_year_past_the_lunar_tables_falls_back_to_monday_to_friday_and_warns_once(caplog):
     wt.statutory_is_workday.cache_clear()
-    wt._warned_years.discard(2031)
+    wt._warned_years.discard(2100)
     with caplog.at_level(logging.WARNING, logger="cityops.core.worktime"):
-        assert wt.is_working_day(date(2031, 1, 1))  # a Wednesday: New Year unknown to the fallback
-        assert not wt.is_working_day(date(2031, 1, 4))  # Saturday
-        assert wt.add_working_minutes(at("2031-01-03 17:00"), 60) == at("2031-01-06 09:00")
-    warnings = [r for r in caplog.records if "2031" in r.getMessage()]
+        assert wt.is_working_day(date(2100, 1, 1))  # a Friday: no lunar calendar, so no statutory holidays known
+        assert not wt.is_working_day(date(2100, 1, 2))  # Saturday
+        assert wt.add_working_minutes(at("2100-01-01 17:00"), 60) == at("2100-01-04 09:00")
+    warnings = [r for r in caplog.records if "2100" in r.getMessage()]
     assert len(warnings) == 1
 
 
-def test_a_package_value_error_also_falls_back_instead_of_crashing(monkeypatch):
+def test_a_package_value_error_also_falls_back_to_the_statutory_holidays_instead_of_crashing(monkeypatch):
     import chinese_calendar
 
     def refuse(day):
@@ -80,8 +80,9 @@ def test_a_package_value_error_also_falls_back_instead_of_crashing(monkeypatch):
     wt.statutory_is_workday.cache_clear()
     monkeypatch.setattr(chinese_calendar, "is_workday", refuse)
     try:
-        assert wt.is_working_day(date(2026, 2, 16))  # a Monday by the fallback
-        assert not wt.is_working_day(date(2026, 2, 14))
+        assert not wt.is_working_day(date(2026, 2, 16))  # a Monday, but Spring Festival Eve (除夕) by the law
+        assert wt.is_working_day(date(2026, 3, 2))  # an ordinary Monday
+        assert not wt.is_working_day(date(2026, 2, 14))  # Saturday: the make-up day is unknown to the law
     finally:
         wt.statutory_is_workday.cache_clear()
 

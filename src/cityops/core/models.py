@@ -1,6 +1,8 @@
-"""Core records shared by every domain: the audit trail and the working-time calendar overrides."""
+"""Core records shared by every domain: the audit trail, the calendar overrides and the yearly holiday arrangements."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -84,3 +86,79 @@ class CalendarOverride(models.Model):
             parse_office_hours(self.office_hours)
         except ValueError as exc:
             raise ValidationError({"office_hours": str(exc)}) from exc
+
+
+# The years an arrangement may be entered for: the lunar tables of the statutory fallback end with 2099.
+MIN_ARRANGEMENT_YEAR, MAX_ARRANGEMENT_YEAR = 2000, 2099
+
+
+class HolidayArrangement(models.Model):
+    """The State Council's yearly holiday arrangement (国务院办公厅关于某年部分节假日安排的通知) for one year.
+
+    A model of its own rather than CalendarOverride rows with a marker: the arrangement is one published document
+    entered or imported as a whole each year (re-imported in place, its absence noticed before the year starts),
+    and it sits below the overrides: a local override of a date still wins over the national arrangement of the
+    same date, which a single row per date could not express. Its days are `ArrangementDay` rows; a date the
+    arrangement does not list follows the `chinesecalendar` package, or else the statutory fallback
+    (`core.holidays`), so a partly entered arrangement never turns a statutory holiday into a working day.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    reference = models.CharField(
+        _("document"), max_length=120, blank=True,
+        help_text=_("The notice it comes from, e.g. 国办发明电〔2026〕7号."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("holiday arrangement")
+        verbose_name_plural = _("holiday arrangements")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+    def date_window(self) -> tuple[date, date]:
+        """The dates an arrangement may list: its year, and December before it (元旦 may start on 30 December)."""
+        return date(self.year - 1, 12, 1), date(self.year, 12, 31)
+
+    def clean(self) -> None:
+        """Refuse a year outside the range the calendar can work with."""
+        from django.core.exceptions import ValidationError
+
+        if self.year is not None and not MIN_ARRANGEMENT_YEAR <= self.year <= MAX_ARRANGEMENT_YEAR:
+            raise ValidationError({"year": _("Enter a year between %(min)d and %(max)d.")
+                                   % {"min": MIN_ARRANGEMENT_YEAR, "max": MAX_ARRANGEMENT_YEAR}})
+
+
+class ArrangementDay(models.Model):
+    """One day of a yearly arrangement: a day off (放假) or a make-up working day (调休上班)."""
+
+    arrangement = models.ForeignKey(
+        HolidayArrangement, verbose_name=_("holiday arrangement"), on_delete=models.CASCADE, related_name="days"
+    )
+    # Unique across arrangements: a date has one national answer, so the lookup needs no precedence between years.
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=DayKind.choices)
+    name = models.CharField(_("festival"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("arrangement day")
+        verbose_name_plural = _("arrangement days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        """Refuse a date outside its arrangement's year (December before it allowed)."""
+        from django.core.exceptions import ValidationError
+
+        arrangement = getattr(self, "arrangement", None)
+        if self.date is None or arrangement is None or arrangement.year is None:
+            return
+        first, last = arrangement.date_window()
+        if not first <= self.date <= last:
+            raise ValidationError({"date": _("The %(year)d arrangement can list dates from %(first)s to %(last)s.")
+                                   % {"year": arrangement.year, "first": first, "last": last}})

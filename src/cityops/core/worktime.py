@@ -1,13 +1,18 @@
-"""The working-time calendar (工作时间): office hours × the statutory calendar × admin overrides.
+"""The working-time calendar (工作时间): office hours × the holiday calendar × admin overrides.
 
 Every stage of a case has a time limit in working minutes or natural minutes; this module is the one
 place that turns "start + N working minutes" into a deadline and "how many working minutes elapsed".
 
 Rules (each one is tested):
-- A working day is Monday–Friday adjusted by the statutory calendar of the `chinese-calendar` package
-  (public holidays off, adjusted weekend working days 调休 on). A `CalendarOverride` row for a date wins
-  over both, and may carry its own office hours for that day.
-- For a year the package does not cover, Monday–Friday is used and a warning is logged once per year.
+- Whether a date is a working day is answered by the first of these that knows the date:
+  1. a `CalendarOverride` row for the date (an administrator's local correction, which may also carry its own
+     office hours for that day);
+  2. a day of the year's `HolidayArrangement` (the State Council's arrangement, entered in the admin or imported
+     with `cityops calendar-import`): a day off or a make-up working day (调休);
+  3. the `chinese-calendar` package's data (the arrangements published up to its release);
+  4. the law (`core.holidays`): Monday–Friday except the statutory holiday dates, weekends off, no make-up
+     days. This is not a guess but the law's own minimum, so it logs nothing; only for a year outside the lunar
+     tables (after 2099) is Monday–Friday used and a warning logged once per year.
 - On a working day, time counts only inside the office-hour periods (`settings.CITYOPS_OFFICE_HOURS`,
   e.g. 08:30–12:00 and 13:30–17:30). Periods are half-open: 12:00 is already outside the morning period.
 - Counting from a non-working moment (lunch break, night, holiday) starts at the next working moment, so
@@ -20,10 +25,10 @@ Rules (each one is tested):
   platform's time zone (`settings.TIME_ZONE`, Asia/Shanghai by default). Office hours are wall-clock times
   of that zone.
 
-Day schedules are cheap lookups: the parsed office hours and the statutory answer per date are cached,
-and the overrides are read in one query, kept for `CITYOPS_CALENDAR_CACHE_SECONDS` (default 60 s, so a
-change made in another process is seen within a minute) and dropped at once when an override is saved or
-deleted in this process.
+Day schedules are cheap lookups: the parsed office hours and the package's or the law's answer per date are
+cached, and the overrides and arrangement days are read in two queries, kept for
+`CITYOPS_CALENDAR_CACHE_SECONDS` (default 60 s, so a change made in another process is seen within a minute)
+and dropped at once when one of them is saved or deleted in this process.
 """
 
 from __future__ import annotations
@@ -34,10 +39,13 @@ import threading
 import time as _time
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+
+from cityops.core import holidays
 
 logger = logging.getLogger(__name__)
 
@@ -115,14 +123,20 @@ _warn_lock = threading.Lock()
 
 @lru_cache(maxsize=16384)
 def statutory_is_workday(day: date) -> bool:
-    """Whether `day` is a working day by the statutory calendar (Mon–Fri outside the package's years)."""
+    """Whether `day` is a working day by the package's published data, or else by the law's holiday dates."""
     import chinese_calendar
 
     try:
         return bool(chinese_calendar.is_workday(day))
     except (NotImplementedError, ValueError):
+        pass  # a year the package has no arrangement for: the law still fixes its holidays
+    if day.weekday() >= 5:
+        return False
+    try:
+        return not holidays.is_statutory_holiday(day)
+    except holidays.YearNotCovered:
         _warn_uncovered_year(day.year)
-        return day.weekday() < 5
+        return True
 
 
 def _warn_uncovered_year(year: int) -> None:
@@ -131,25 +145,31 @@ def _warn_uncovered_year(year: int) -> None:
             return
         _warned_years.add(year)
     logger.warning(
-        "The statutory holiday calendar has no data for %s; counting Monday to Friday as working days. "
-        "Upgrade the chinesecalendar package or add calendar overrides for that year.",
+        "No lunar calendar for %s, so its statutory holidays are unknown; counting Monday to Friday as working "
+        "days. Enter the year's holiday arrangement or calendar overrides.",
         year,
     )
 
 
-class _OverrideCache:
-    """All CalendarOverride rows as {date: periods}, refreshed after a time-to-live or on change."""
+class _Calendar(NamedTuple):
+    # None stands for "a working day with the usual office hours", () for a day off.
+    overrides: dict[date, tuple[Period, ...] | None]
+    arranged: dict[date, bool]  # date → is a working day, by the yearly holiday arrangements
+
+
+class _CalendarCache:
+    """The CalendarOverride and ArrangementDay rows, refreshed after a time-to-live or on change."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._data: dict[date, tuple[Period, ...] | None] | None = None
+        self._data: _Calendar | None = None
         self._loaded_at = 0.0
 
-    def get(self) -> dict[date, tuple[Period, ...] | None]:
+    def get(self) -> _Calendar:
         ttl = float(getattr(settings, "CITYOPS_CALENDAR_CACHE_SECONDS", 60.0))
         data = self._data
         if data is None or _time.monotonic() - self._loaded_at > ttl:
-            data = self._load()
+            data = _Calendar(self._load_overrides(), self._load_arranged())
             with self._lock:
                 self._data, self._loaded_at = data, _time.monotonic()
         return data
@@ -159,7 +179,7 @@ class _OverrideCache:
             self._data = None
 
     @staticmethod
-    def _load() -> dict[date, tuple[Period, ...] | None]:
+    def _load_overrides() -> dict[date, tuple[Period, ...] | None]:
         """Read every override; None stands for "a working day with the usual office hours"."""
         from cityops.core.models import CalendarOverride, DayKind
 
@@ -176,22 +196,31 @@ class _OverrideCache:
                 data[row.date] = None
         return data
 
+    @staticmethod
+    def _load_arranged() -> dict[date, bool]:
+        from cityops.core.models import ArrangementDay, DayKind
 
-_overrides = _OverrideCache()
+        return {day: kind == DayKind.WORKDAY for day, kind in ArrangementDay.objects.values_list("date", "kind")}
+
+
+_calendar = _CalendarCache()
 
 
 def clear_caches() -> None:
-    """Forget cached overrides (called when a CalendarOverride changes, and between tests)."""
-    _overrides.clear()
+    """Forget cached overrides and arrangements (called when one changes, and between tests)."""
+    _calendar.clear()
 
 
 def day_periods(day: date) -> tuple[Period, ...]:
-    """The office-hour periods of `day` (empty on a day off), overrides first, then the statutory calendar."""
-    overrides = _overrides.get()
-    if day in overrides:
-        periods = overrides[day]
+    """The office-hour periods of `day` (empty on a day off): override, arrangement, package, then the law."""
+    calendar = _calendar.get()
+    if day in calendar.overrides:
+        periods = calendar.overrides[day]
         return office_hours() if periods is None else periods
-    return office_hours() if statutory_is_workday(day) else ()
+    working = calendar.arranged.get(day)
+    if working is None:
+        working = statutory_is_workday(day)
+    return office_hours() if working else ()
 
 
 def is_working_day(day: date) -> bool:
