@@ -53,6 +53,15 @@ def api_key(api_token, integration):
     return api_token(integration, "cases:write").removeprefix("Bearer ")
 
 
+def public_case(city, **fields):
+    """A citizen report as the portal files it: source citizen, with a tracking code (the portal's key)."""
+    from cityops.intake.services import tracking_code_new
+
+    fields.setdefault("source", "citizen")
+    fields.setdefault("tracking_code", tracking_code_new())
+    return f.make_case(city, **fields)
+
+
 def _schema(name: str) -> dict:
     return json.loads((SCHEMAS / name).read_text())
 

@@ -1,7 +1,8 @@
-"""The mySociety extension: servicerequestupdates lists public status changes of exposed requests."""
+"""The mySociety extension: servicerequestupdates lists the public timeline steps of public, exposed requests."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from cityops.cases.models import CaseEvent
 from cityops.testing import factories as f
-from tests.open311.conftest import parse_xml
+from tests.open311.conftest import parse_xml, public_case
 
 pytestmark = pytest.mark.django_db
 
@@ -17,9 +18,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def events(city, services):
     now = timezone.now()
-    case = f.make_case(city, catalog_class="matter:06010", state="closed")
-    hidden_class = f.make_case(city, catalog_class="matter:06028")
-    voided = f.make_case(city, catalog_class="matter:06013", state="voided", void_reason="duplicate")
+    case = public_case(city, catalog_class="matter:06010", state="closed", result="垃圾已清运")
+    hidden_class = public_case(city, catalog_class="matter:06028")
+    voided = public_case(city, catalog_class="matter:06013", state="voided", void_reason="duplicate")
+    inspector = f.make_case(city, catalog_class="matter:06010", source="inspector")
     return {
         "dispatched": CaseEvent.objects.create(case=case, action="case.dispatched", to_state="dispatched",
                                                note="已派遣", public=True, at=now - timedelta(hours=3)),
@@ -29,6 +31,8 @@ def events(city, services):
                                            public=True, at=now - timedelta(hours=1)),
         "other": CaseEvent.objects.create(case=hidden_class, action="case.accepted", to_state="accepted", public=True),
         "voided": CaseEvent.objects.create(case=voided, action="case.voided", to_state="voided", public=True),
+        "inspector": CaseEvent.objects.create(case=inspector, action="case.dispatched", to_state="dispatched",
+                                              note="派给张三", public=True),
     }
 
 
@@ -38,9 +42,21 @@ def test_updates_list_public_changes_of_exposed_requests_with_mysociety_statuses
     assert set(by_id) == {str(events[k].pk) for k in ("dispatched", "closed", "voided")}
     assert by_id[str(events["dispatched"].pk)]["status"] == "IN_PROGRESS"
     assert by_id[str(events["closed"].pk)]["status"] == "FIXED"
-    assert by_id[str(events["closed"].pk)]["description"] == "已清理"
     assert by_id[str(events["voided"].pk)]["status"] == "DUPLICATE"
     assert all(u["updated_datetime"].endswith("+08:00") for u in body)
+
+
+def test_updates_describe_steps_as_the_portal_does_never_with_staff_notes(client, events):
+    by_id = {u["update_id"]: u for u in client.get("/open311/v2/servicerequestupdates.json",
+                                                     HTTP_ACCEPT_LANGUAGE="en").json()}
+    assert by_id[str(events["dispatched"].pk)]["description"] == "Sent to the department in charge"
+    assert by_id[str(events["closed"].pk)]["description"] == "垃圾已清运"  # the handling result, public once closed
+    assert "已派遣" not in json.dumps(list(by_id.values()), ensure_ascii=False)
+
+
+def test_updates_leave_out_cases_the_portal_does_not_show(client, events):
+    body = client.get("/open311/v2/servicerequestupdates.json").json()
+    assert events["inspector"].case.number not in {u["service_request_id"] for u in body}
 
 
 def test_updates_honour_the_date_window(client, events):

@@ -75,8 +75,26 @@ def test_service_definition_in_xml(client, services):
     assert [v.findtext("key") for v in attr.findall("values/value")] == ["small", "large"]
 
 
-@pytest.mark.parametrize("code", ["99999", "06011", "06028"])
-def test_service_definition_is_404_when_unknown_without_metadata_or_hidden(client, services, code):
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_service_without_attributes_has_a_definition_with_none(client, services, validate, fmt):
+    response = client.get(f"/open311/v2/services/06011.{fmt}")
+    assert response.status_code == 200, response.content
+    if fmt == "json":
+        validate(response.json(), "service-definition.json")
+        assert response.json() == {"service_code": "06011", "attributes": []}
+    else:
+        root = parse_xml(response)
+        assert root.tag == "service_definition" and root.findtext("service_code") == "06011"
+        assert root.find("attributes") is not None and list(root.find("attributes")) == []
+
+
+def test_every_listed_service_has_a_definition(client, services):
+    for service in client.get("/open311/v2/services.json").json():
+        assert client.get(f"/open311/v2/services/{service['service_code']}.json").status_code == 200
+
+
+@pytest.mark.parametrize("code", ["99999", "06028"])
+def test_service_definition_is_404_when_unknown_or_hidden(client, services, code):
     response = client.get(f"/open311/v2/services/{code}.json")
     assert response.status_code == 404
     body = response.json()
@@ -91,10 +109,55 @@ def test_errors_in_xml_are_an_error_list(client, services):
     assert root.findtext("error/code") == "404" and root.findtext("error/description")
 
 
-def test_an_unknown_format_is_a_400_error_list(client, services):
-    response = client.get("/open311/v2/services.csv")
+@pytest.mark.parametrize("path", [
+    "services.csv", "services.yaml", "services", "services.", "requests.null,null", "requests.txt", "requests",
+    "services/06010.null,null", "requests/20260101000001.html", "discovery.yml", "servicerequestupdates.rss",
+    "tokens/abc.null",
+])
+def test_an_unknown_or_missing_format_is_a_400_json_error_list(client, services, path):
+    response = client.get(f"/open311/v2/{path}")
     assert response.status_code == 400
-    assert response.json()[0]["code"] == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()[0]["code"] == 400 and response.json()[0]["description"]
+
+
+@pytest.mark.parametrize("path", ["nothing.json", "services/06010/extra.json", "requests.json/"])
+def test_an_unknown_address_is_a_404_json_error_list_not_an_html_page(client, services, path):
+    response = client.get(f"/open311/v2/{path}")
+    assert response.status_code == 404
+    assert response.json()[0]["code"] == 404
+
+
+@pytest.mark.parametrize(("method", "path", "allow"), [
+    ("put", "requests.json", "GET, HEAD, POST"), ("delete", "requests.json", "GET, HEAD, POST"),
+    ("patch", "requests/20260101000001.json", "GET, HEAD"), ("post", "services.json", "GET, HEAD"),
+    ("post", "services/06010.xml", "GET, HEAD"), ("delete", "discovery.json", "GET, HEAD"),
+    ("post", "servicerequestupdates.json", "GET, HEAD"), ("put", "tokens/abc.json", "GET, HEAD"),
+])
+def test_a_method_the_endpoint_does_not_offer_is_405_with_allow_not_a_csrf_403(method, path, allow, services):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)  # as a real client without a CSRF cookie meets the site
+    response = getattr(client, method)(f"/open311/v2/{path}")
+    assert response.status_code == 405, response.content
+    assert response["Allow"] == allow
+    if path.endswith(".xml"):
+        root = parse_xml(response)
+        assert root.tag == "errors" and root.findtext("error/code") == "405"
+    else:
+        assert response.json()[0]["code"] == 405 and method.upper() in response.json()[0]["description"]
+
+
+def test_head_is_answered_like_get(client, services):
+    assert client.head("/open311/v2/services.json").status_code == 200
+
+
+def test_a_post_without_a_csrf_cookie_reaches_the_api_key_check(services):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/open311/v2/requests.json", {"service_code": "06010"})
+    assert response.status_code == 403
+    assert response.json()[0]["code"] == 403 and "api_key" in response.json()[0]["description"]
 
 
 def test_the_demo_exposes_the_common_classes(db):

@@ -7,15 +7,16 @@ Never internal notes, actors (staff names), departments or the reporter's contac
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from cityops.cases.models import Case, CaseEvent, CaseState, PhotoPhase
+from cityops.cases.models import Case, CaseEvent, CaseState, PhotoPhase, Source
 from cityops.core.errors import InvalidInput
 from cityops.intake.models import PublicCategory
 from cityops.intake.portal_services import case_by_tracking_code
@@ -73,13 +74,68 @@ def _class_label(case: Case) -> str:
     return klass.name_en if _english() and klass.name_en else (klass.local_name or klass.name)
 
 
+# --- the public visibility rule (公开规则): the portal, its map and Open311 all ask these functions ------------
+
+# Channels through which a member of the public writes the report themselves. Only such text, place and photos
+# are ever published (after moderation); what staff wrote down (inspectors, the hotline desk, staff entry,
+# machines) is internal, even when a caller follows the case with a tracking code.
+SELF_REPORTED_SOURCES = frozenset({Source.CITIZEN, Source.OPEN311})
+ACCEPTED_ACTIONS = ("case.accepted", "case.verified")
+
+
+def public_case_q() -> Q:
+    """The cases the public may look up at all: those with a tracking code (portal reports, hotline callers)
+    and the reports filed through Open311 (whose public key is the case number)."""
+    return Q(tracking_code__isnull=False) | Q(source=Source.OPEN311)
+
+
+def public_cases() -> QuerySet[Case]:
+    """`public_case_q` as a queryset, annotated and prefetched so that `public_content` costs no query per case."""
+    accepted = CaseEvent.objects.filter(case=OuterRef("pk"), action__in=ACCEPTED_ACTIONS)
+    return (Case.objects.filter(public_case_q()).annotate(public_was_accepted=Exists(accepted))
+            .prefetch_related("photos"))
+
+
+def public_place_q() -> Q:
+    """The cases whose place may be shown on a public map (in SQL; `public_content(...).shown` per case)."""
+    return (public_case_q() & Q(source__in=SELF_REPORTED_SOURCES, state__in=ACCEPTED_STATES)
+            & Q(public_hidden=False))
+
+
+@dataclass(frozen=True)
+class PublicContent:
+    """What the public sees of a report's content: all of it once accepted and not hidden, else nothing."""
+
+    accepted: bool
+    shown: bool
+    description: str | None
+    address: str | None
+    location: tuple[float, float] | None  # (lon, lat) rounded to 5 decimals (about a metre), as on the map
+    photos: tuple[Any, ...]  # the "before" photos (CasePhoto)
+    result: str | None  # the handling result, public once closed
+
+
+def public_content(case: Case) -> PublicContent:
+    """The public content of a case (公开内容): the one rule behind the portal, its map and Open311."""
+    accepted = case.state in ACCEPTED_STATES or _was_accepted(case)
+    shown = accepted and not case.public_hidden and case.source in SELF_REPORTED_SOURCES
+    before = tuple(p for p in case.photos.all() if p.phase == PhotoPhase.BEFORE) if shown else ()
+    return PublicContent(
+        accepted=accepted, shown=shown,
+        description=case.description if shown else None,
+        address=case.address if shown else None,
+        location=(round(case.lon, 5), round(case.lat, 5)) if shown else None,
+        photos=before,
+        result=case.result if case.state == CaseState.CLOSED else None,
+    )
+
+
 def public_request(*, code: str) -> dict[str, Any]:
     """The public view of one report by its tracking code (404 for an unknown code)."""
+    # Every case with a tracking code is public (`public_case_q`): the code finds it, `public_content` trims it.
     case = case_by_tracking_code(code)
-    accepted = case.state in ACCEPTED_STATES or _was_accepted(case)
-    shown = accepted and not case.public_hidden
+    content = public_content(case)
     closed = case.state == CaseState.CLOSED
-    photos = list(case.photos.all())
     return {
         "tracking_code": case.tracking_code,
         "category": _class_label(case),
@@ -87,14 +143,14 @@ def public_request(*, code: str) -> dict[str, Any]:
         "status_label": str(PUBLIC_STATUS.get(case.state, _("Received"))),
         "reported_at": case.reported_at,
         "closed_at": case.closed_at if closed else None,
-        "accepted": accepted,
+        "accepted": content.accepted,
         "hidden": case.public_hidden,
-        "description": case.description if shown else None,
-        "address": case.address if shown else None,
-        "location": [round(case.lon, 5), round(case.lat, 5)] if shown else None,
-        "photos": [_photo(p) for p in photos if p.phase == PhotoPhase.BEFORE] if shown else [],
-        "result": case.result if closed else None,
-        "after_photos": [_photo(p) for p in photos if p.phase == PhotoPhase.AFTER] if closed else [],
+        "description": content.description,
+        "address": content.address,
+        "location": list(content.location) if content.location else None,
+        "photos": [_photo(p) for p in content.photos],
+        "result": content.result,
+        "after_photos": [_photo(p) for p in case.photos.all() if p.phase == PhotoPhase.AFTER] if closed else [],
         "timeline": _timeline(case),
         "can_rate": closed and case.rated_at is None,
         "satisfaction": case.satisfaction,
@@ -107,7 +163,10 @@ def public_request(*, code: str) -> dict[str, Any]:
 
 
 def _was_accepted(case: Case) -> bool:
-    return case.events.filter(action__in=("case.accepted", "case.verified")).exists()
+    annotated = getattr(case, "public_was_accepted", None)  # set by `public_cases`: no query per case in a list
+    if annotated is not None:
+        return bool(annotated)
+    return case.events.filter(action__in=ACCEPTED_ACTIONS).exists()
 
 
 def _step_of(case: Case) -> str:
@@ -121,12 +180,17 @@ def _timeline(case: Case) -> list[dict[str, Any]]:
     return [{"step": PUBLIC_STEPS[e.action][0], "label": str(PUBLIC_STEPS[e.action][1]), "at": e.at} for e in events]
 
 
+def public_photo_url(photo: Any) -> str:
+    """The address at which the public fetches a photo of a report (the portal's and Open311's media_url)."""
+    return photo.image.url
+
+
 def _photo(photo: Any) -> dict[str, Any]:
-    return {"url": photo.image.url, "thumbnail": photo.thumbnail.url if photo.thumbnail else photo.image.url}
+    return {"url": public_photo_url(photo), "thumbnail": photo.thumbnail.url if photo.thumbnail else photo.image.url}
 
 
 def public_nearby(*, lon: float, lat: float, radius_m: int = 1000, limit: int = 100) -> list[dict[str, Any]]:
-    """Accepted, not hidden reports of the last 30 days within `radius_m` of the point (public fields only)."""
+    """Reports of the last 30 days within `radius_m` of the point whose place is public (`public_place_q`)."""
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise InvalidInput(_("The point is not a valid WGS84 position."), field="lon")
     radius_m = max(50, min(int(radius_m), NEARBY_MAX_RADIUS_M))
@@ -134,7 +198,7 @@ def public_nearby(*, lon: float, lat: float, radius_m: int = 1000, limit: int = 
     dlat = radius_m / 111_320
     dlon = radius_m / (111_320 * max(0.01, math.cos(math.radians(lat))))
     since = timezone.now() - timedelta(days=NEARBY_DAYS)
-    cases = (Case.objects.filter(state__in=ACCEPTED_STATES, public_hidden=False, reported_at__gte=since,
+    cases = (Case.objects.filter(public_place_q(), reported_at__gte=since,
                                  lon__range=(lon - dlon, lon + dlon), lat__range=(lat - dlat, lat + dlat))
              .select_related("catalog_class").order_by("-reported_at")[:limit])
     labels = {c.catalog_class_id: category_label(c) for c in PublicCategory.objects.filter(is_active=True)}

@@ -1,18 +1,30 @@
-"""Reads of the Open311 server: the public view of services and requests (no staff names, no internal notes)."""
+"""Reads of the Open311 server: the public view of services and requests.
+
+Which requests are public, and which of their fields, is the citizen portal's rule (`intake.portal_selectors`:
+`public_cases`, `public_content`), called here rather than restated: Open311 shows what the portal shows.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from cityops.cases.models import OPEN_STATES, Case, CaseEvent
+from cityops.cases.models import OPEN_STATES, Case, CaseEvent, CaseState
 from cityops.core.errors import InvalidInput, NotFound
+from cityops.intake.portal_selectors import (
+    PUBLIC_STEPS,
+    public_case_q,
+    public_cases,
+    public_content,
+    public_photo_url,
+)
 from cityops.open311.models import Open311Service
 
 MAX_SPAN = timedelta(days=90)
@@ -52,11 +64,9 @@ def service_public(service: Open311Service) -> dict[str, Any]:
 
 
 def service_definition(*, service_code: str) -> dict[str, Any]:
-    """The service definition (attributes); 404 when the service has none (`metadata` false)."""
+    """The service definition of an exposed service; one without attributes (`metadata` false) has an empty list."""
+    # Clients fetch the definition of every service they offer, whatever `metadata` says: a 404 breaks them.
     service = service_get(service_code=service_code)
-    if not service.metadata:
-        raise NotFound(_("The service %(code)r has no service definition.") % {"code": service_code},
-                       field="service_code")
     attributes = []
     for i, attr in enumerate(service.attributes, start=1):
         attributes.append({
@@ -73,12 +83,9 @@ def service_definition(*, service_code: str) -> dict[str, Any]:
 
 
 def _requests_base() -> QuerySet[Case]:
-    # Only classes exposed as services: a request always carries a service_code a client can resolve.
-    last_note = (CaseEvent.objects.filter(case=OuterRef("pk"), public=True).exclude(note="")
-                 .order_by("-at", "-id").values("note")[:1])
-    return (Case.objects.filter(catalog_class__open311_service__exposed=True)
-            .select_related("catalog_class__open311_service", "department")
-            .annotate(public_note=Subquery(last_note)))
+    # The portal's public cases, of classes exposed as services (a service_code a client can resolve).
+    return (public_cases().filter(catalog_class__open311_service__exposed=True)
+            .select_related("catalog_class__open311_service"))
 
 
 def parse_w3c_datetime(value: str, *, field: str) -> datetime:
@@ -129,7 +136,7 @@ def request_list(*, params: dict[str, str]) -> list[Case]:
 
 
 def request_get(*, service_request_id: str) -> Case:
-    """One request by its id (the case number); 404 when unknown or of a class not exposed."""
+    """One public request by its id (the case number); 404 when unknown, not public or of a class not exposed."""
     case = _requests_base().filter(number=service_request_id).first()
     if case is None:
         raise NotFound(_("Unknown service_request_id %(id)r.") % {"id": service_request_id},
@@ -141,29 +148,34 @@ def _w3c(value: datetime | None) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds") if value else None
 
 
-def request_public(case: Case) -> dict[str, Any]:
-    """A case as a GeoReport v2 request: public fields only, every date with the platform's offset."""
+def request_public(case: Case, *, absolute: Callable[[str], str]) -> dict[str, Any]:
+    """A case as a GeoReport v2 request: what the portal shows of it (`public_content`), with the platform's offset.
+
+    No department (the portal names none), status notes only as the handling result of a closed case, the first
+    public photo as `media_url` (made absolute by `absolute`).
+    """
     service = case.catalog_class.open311_service
     is_open = case.state in OPEN_STATES
-    hidden = case.public_hidden
+    content = public_content(case)
+    lon, lat = content.location or (None, None)
     return {
         "service_request_id": case.number,
         "status": "open" if is_open else "closed",
-        "status_notes": getattr(case, "public_note", None) or None,
+        "status_notes": content.result or None,
         "service_name": service_public(service)["service_name"],
         "service_code": service.service_code,
-        "description": None if hidden else case.description,
-        "agency_responsible": case.department.name if case.department_id else None,
+        "description": content.description,
+        "agency_responsible": None,
         "service_notice": None,
         "requested_datetime": _w3c(case.reported_at),
         "updated_datetime": _w3c(case.closed_at if not is_open and case.closed_at else case.updated_at),
         "expected_datetime": _w3c(case.due_at) if is_open else None,
-        "address": case.address or None,
+        "address": content.address or None,
         "address_id": None,
         "zipcode": None,
-        "lat": case.lat,
-        "long": case.lon,
-        "media_url": None,
+        "lat": lat,
+        "long": lon,
+        "media_url": absolute(public_photo_url(content.photos[0])) if content.photos else None,
     }
 
 
@@ -185,16 +197,25 @@ def _update_status(event: CaseEvent) -> str:
 
 
 def request_update_list(*, params: dict[str, str]) -> list[dict[str, Any]]:
-    """Public status changes of exposed requests in a window of at most 90 days (mySociety servicerequestupdates)."""
+    """Status changes of public requests in a window of at most 90 days (mySociety servicerequestupdates).
+
+    The steps of the portal's public timeline only, each described by its public label (staff notes stay internal).
+    """
     start, end = _window(params.get("start_date"), params.get("end_date"))
-    events = (CaseEvent.objects.filter(public=True, at__gte=start, at__lte=end,
-                                       case__catalog_class__open311_service__exposed=True)
+    public = Case.objects.filter(public_case_q(), catalog_class__open311_service__exposed=True)
+    events = (CaseEvent.objects.filter(action__in=PUBLIC_STEPS, at__gte=start, at__lte=end, case__in=public)
               .select_related("case").order_by("at", "id")[:MAX_REQUESTS])
     return [{
         "update_id": str(e.pk),
         "service_request_id": e.case.number,
         "status": _update_status(e),
         "updated_datetime": _w3c(e.at),
-        "description": e.note or "",
+        "description": _update_description(e),
         "media_url": "",
     } for e in events]
+
+
+def _update_description(event: CaseEvent) -> str:
+    # The closing step carries the handling result, which the portal shows once the case is closed.
+    closing = PUBLIC_STEPS[event.action][0] == "closed" and event.case.state == CaseState.CLOSED
+    return (closing and event.case.result) or str(PUBLIC_STEPS[event.action][1])

@@ -1,4 +1,8 @@
-"""GeoReport v2 routes; the format is the extension (`services.json`, `requests/123.xml`)."""
+"""GeoReport v2 routes; the format is the extension (`services.json`, `requests/123.xml`).
+
+The extension is taken as written (whatever follows the last dot, or nothing) so that the view answers an
+unknown or missing format with the spec's 400, and any other address gets the spec's 404 list, never HTML.
+"""
 
 from django.urls import path, re_path
 
@@ -6,7 +10,7 @@ from cityops.open311 import views
 
 app_name = "open311"
 
-FMT = r"\.(?P<fmt>[A-Za-z0-9]+)$"
+FMT = r"(?:\.(?P<fmt>[^/.]*))?$"
 
 urlpatterns = [
     path("", views.discovery, {"fmt": "json"}, name="root"),
@@ -17,4 +21,5 @@ urlpatterns = [
     re_path(r"^requests/(?P<service_request_id>[^/]+?)" + FMT, views.request_detail, name="request"),
     re_path(r"^servicerequestupdates" + FMT, views.request_updates, name="updates"),
     re_path(r"^tokens/(?P<token>[^/]+?)" + FMT, views.token, name="token"),
+    re_path(r"^(?P<path>.*)$", views.unknown, name="unknown"),
 ]

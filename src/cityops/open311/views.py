@@ -1,7 +1,8 @@
 """GeoReport v2 endpoints under /open311/v2/: thin views over the Open311 selectors and services.
 
 The format comes from the extension (`.json` or `.xml`). Errors answer with the spec's error list and
-400 (bad input), 403 (missing or refused api_key) or 404 (unknown service or request). `jurisdiction_id` is
+400 (bad input, an unknown or missing format), 403 (missing or refused api_key), 404 (unknown service or
+request) or 405 (a method the endpoint does not offer, with `Allow`). `jurisdiction_id` is
 accepted and ignored: one installation serves one jurisdiction. The token of a created request is its
 case number, so `tokens/{token}` resolves immediately.
 """
@@ -16,7 +17,6 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 
 from cityops.core.api_auth import ApiTokenAuth
 from cityops.core.errors import DomainError, Forbidden, InvalidInput, NotFound
@@ -26,25 +26,47 @@ from cityops.open311.rendering import FORMATS, error_response, respond
 CHANGESET = "2026-11-21T00:00:00+08:00"
 
 
-def georeport(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Check the format and turn domain errors into the spec's error list (never a 500 on bad input)."""
+def georeport(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """An endpoint offering `methods` (GET also answers HEAD): format, method and domain errors as the spec's list."""
+    allowed = ("GET", "HEAD", *methods[1:]) if methods[:1] == ("GET",) else methods
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
-        if fmt not in FORMATS:
-            return error_response("json", 400, _("Unsupported format %(fmt)r; use json or xml.") % {"fmt": fmt})
-        try:
-            return view(request, *args, fmt=fmt, **kwargs)
-        except DomainError as exc:
-            # 422 and 409 are not GeoReport statuses: every other refusal of the input is a 400.
-            status = exc.status if exc.status in (403, 404) else 400
-            return error_response(fmt, status, exc.message)
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, fmt: str | None = None, **kwargs: Any) -> HttpResponse:
+            if fmt not in FORMATS:
+                return error_response("json", 400, _unsupported_format(fmt))
+            if request.method not in allowed:
+                response = error_response(fmt, 405, _("The method %(method)s is not allowed here; use %(allowed)s.")
+                                          % {"method": request.method, "allowed": ", ".join(methods)})
+                response["Allow"] = ", ".join(allowed)
+                return response
+            try:
+                return view(request, *args, fmt=fmt, **kwargs)
+            except DomainError as exc:
+                # 422 and 409 are not GeoReport statuses: every other refusal of the input is a 400.
+                status = exc.status if exc.status in (403, 404) else 400
+                return error_response(fmt, status, exc.message)
 
-    return wrapper
+        # Authenticated by api_key, never by a session cookie: CSRF protects nothing here, and its 403 would
+        # hide the 405 a wrong method deserves.
+        return csrf_exempt(wrapper)
+
+    return decorate
 
 
-@require_http_methods(["GET"])
-@georeport
+def _unsupported_format(fmt: str | None) -> str:
+    if not fmt:
+        return _("Add the format to the address: .json or .xml.")
+    return _("Unsupported format %(fmt)r; use json or xml.") % {"fmt": fmt}
+
+
+@csrf_exempt
+def unknown(request: HttpRequest, path: str) -> HttpResponse:
+    """Any other address under /open311/v2/: the spec's error list (JSON: no format is known), not an HTML page."""
+    return error_response("json", 404, _("No GeoReport endpoint at %(path)r.") % {"path": path})
+
+
+@georeport("GET")
 def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
     url = request.build_absolute_uri(reverse("open311:root"))
     data = {
@@ -59,47 +81,42 @@ def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
     return respond(fmt, data, root="discovery", item=None)
 
 
-@require_http_methods(["GET"])
-@georeport
+@georeport("GET")
 def service_list(request: HttpRequest, *, fmt: str) -> HttpResponse:
     data = [selectors.service_public(s) for s in selectors.service_list()]
     return respond(fmt, data, root="services", item="service")
 
 
-@require_http_methods(["GET"])
-@georeport
+@georeport("GET")
 def service_definition(request: HttpRequest, service_code: str, *, fmt: str) -> HttpResponse:
     data = selectors.service_definition(service_code=service_code)
     return respond(fmt, data, root="service_definition", item=None)
 
 
-@csrf_exempt  # an api_key API: no browser session is involved, so there is nothing for CSRF to protect
-@require_http_methods(["GET", "POST"])
-@georeport
+@georeport("GET", "POST")
 def requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return _create(request, fmt)
     cases = selectors.request_list(params=request.GET.dict())
-    return respond(fmt, [selectors.request_public(c) for c in cases], root="service_requests", item="request")
+    data = [selectors.request_public(c, absolute=request.build_absolute_uri) for c in cases]
+    return respond(fmt, data, root="service_requests", item="request")
 
 
-@require_http_methods(["GET"])
-@georeport
+@georeport("GET")
 def request_detail(request: HttpRequest, service_request_id: str, *, fmt: str) -> HttpResponse:
     case = selectors.request_get(service_request_id=service_request_id)
-    return respond(fmt, [selectors.request_public(case)], root="service_requests", item="request")
+    data = [selectors.request_public(case, absolute=request.build_absolute_uri)]
+    return respond(fmt, data, root="service_requests", item="request")
 
 
-@require_http_methods(["GET"])
-@georeport
+@georeport("GET")
 def token(request: HttpRequest, token: str, *, fmt: str) -> HttpResponse:
     case = selectors.request_get(service_request_id=token)
     data = [{"service_request_id": case.number, "token": case.number}]
     return respond(fmt, data, root="service_requests", item="request")
 
 
-@require_http_methods(["GET"])
-@georeport
+@georeport("GET")
 def request_updates(request: HttpRequest, *, fmt: str) -> HttpResponse:
     """mySociety extension: public status changes in a date window."""
     data = selectors.request_update_list(params=request.GET.dict())
