@@ -194,6 +194,16 @@ CITYOPS_GEO_OVERLAP_TOLERANCE = env.float("CITYOPS_GEO_OVERLAP_TOLERANCE", 0.01)
 CITYOPS_GEO_CONTAINMENT_TOLERANCE = env.float("CITYOPS_GEO_CONTAINMENT_TOLERANCE", 0.02)
 # Largest photo upload accepted (bytes); larger ones are refused with 413.
 CITYOPS_MAX_PHOTO_BYTES = env.int("CITYOPS_MAX_PHOTO_BYTES", 10 * 1024 * 1024)
+# Largest photo accepted in pixels (width × height, read from the header before decoding); larger: 413.
+CITYOPS_MAX_PHOTO_PIXELS = env.int("CITYOPS_MAX_PHOTO_PIXELS", 40_000_000)
+# Photos are stored downscaled to at most this many pixels on their longer side.
+CITYOPS_PHOTO_MAX_EDGE = env.int("CITYOPS_PHOTO_MAX_EDGE", 2560)
+if CITYOPS_MAX_PHOTO_PIXELS < 1 or CITYOPS_PHOTO_MAX_EDGE < 320:
+    raise ImproperlyConfigured("CITYOPS_MAX_PHOTO_PIXELS must be positive and CITYOPS_PHOTO_MAX_EDGE at least 320.")
+# Serving uploads: nginx's internal location for X-Accel-Redirect (e.g. "/_protected_media/"), or X-Sendfile
+# (Apache mod_xsendfile) with the file's absolute path; neither: Django streams the file itself.
+CITYOPS_MEDIA_ACCEL_REDIRECT = env.str("CITYOPS_MEDIA_ACCEL_REDIRECT", "")
+CITYOPS_MEDIA_SENDFILE = env.bool("CITYOPS_MEDIA_SENDFILE", False)
 # Share of a stage's allowed time after which the worker raises the deadline warning (0 < share < 1).
 CITYOPS_SLA_WARNING_SHARE = env.float("CITYOPS_SLA_WARNING_SHARE", 0.8)
 # Map tiles for the console's Leaflet maps ("https://…/{z}/{x}/{y}.png"); empty = no basemap, which works offline.

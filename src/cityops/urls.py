@@ -1,7 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from cityops.api import api
+from cityops.assets import photo_views as component_photo_views
+from cityops.cases import photo_views as case_photo_views
 from cityops.core import views as core_views
 from cityops.intake import portal_views
 
@@ -13,6 +15,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("portal/", include("cityops.intake.portal_urls")),
+    # Uploads are served only through these views, which check who asks (no route maps onto MEDIA_ROOT).
+    re_path(r"^photos/cases/(?P<photo_id>[0-9]{1,18})/(?P<variant>full|thumb)$", case_photo_views.case_photo,
+            name="case_photo"),
+    re_path(r"^photos/components/(?P<photo_id>[0-9]{1,18})$", component_photo_views.component_photo,
+            name="component_photo"),
     path("console/moderation/", portal_views.moderation, name="moderation"),
     path("console/command/", include("cityops.command.urls")),
     path("console/evaluation/", include("cityops.evaluation.urls")),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -29,14 +31,18 @@ def jpeg(size=(1024, 768)) -> SimpleUploadedFile:
     return SimpleUploadedFile("scene.jpg", image_bytes("JPEG", size=size), content_type="image/jpeg")
 
 
-def test_a_good_jpeg_is_201_with_image_and_thumbnail_urls(as_user, case, tmp_path):
+def test_a_good_jpeg_is_201_with_image_and_thumbnail_urls_that_answer_with_the_image(as_user, case, tmp_path):
     client = as_user("inspector")
     response = client.post(f"{URL}/{case.number}/photos", {"file": jpeg(), "phase": "before",
                                                            "version": case.version})
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["phase"] == "before" and body["content_type"] == "image/jpeg"
-    assert body["url"].startswith("/media/cases/") and body["thumbnail_url"].startswith("/media/cases/thumbs/")
+    for url, size in ((body["url"], (1024, 768)), (body["thumbnail_url"], (320, 240))):
+        served = client.get(url)
+        assert served.status_code == 200 and served["Content-Type"] == "image/jpeg", url
+        with Image.open(io.BytesIO(b"".join(served.streaming_content))) as shown:
+            assert shown.size == size
     photo = CasePhoto.objects.get(pk=body["id"])
     with Image.open(photo.thumbnail.path) as thumb:
         assert thumb.format == "JPEG" and thumb.size == (320, 240)
@@ -83,3 +89,20 @@ def test_a_case_of_another_district_or_unknown_is_404(as_user, case):
     client = as_user("west_inspector")
     assert client.post(f"{URL}/{case.number}/photos", {"file": jpeg(), "phase": "before"}).status_code == 404
     assert client.post(f"{URL}/2099010199999/photos", {"file": jpeg(), "phase": "before"}).status_code == 404
+
+
+def test_a_12000_by_12000_png_is_413_naming_the_file_and_nothing_is_stored(as_user, case, tmp_path):
+    from tests.core.test_uploads import png_header_only_bomb
+
+    bomb = SimpleUploadedFile("big.png", png_header_only_bomb(12_000, 12_000), content_type="image/png")
+    response = as_user("inspector").post(f"{URL}/{case.number}/photos", {"file": bomb, "phase": "before"})
+    assert response.status_code == 413 and response.json()["field"] == "file"
+    assert not CasePhoto.objects.exists() and not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_a_5000_by_4000_jpeg_is_stored_at_2560_by_2048(as_user, case):
+    response = as_user("inspector").post(f"{URL}/{case.number}/photos", {"file": jpeg(size=(5000, 4000)),
+                                                                         "phase": "before"})
+    assert response.status_code == 201, response.content
+    with Image.open(CasePhoto.objects.get().image.path) as stored:
+        assert stored.size == (2560, 2048)

@@ -108,4 +108,4 @@ def component_photo(request: HttpRequest, ident: str, image: File[UploadedFile],
     services.require_census_writer(request.auth)
     component = selectors.component_get_for_user(user=request.auth, ident=ident)
     photo = services.component_photo_add(component=component, upload=image, caption=caption, actor=request.auth)
-    return Status(201, {"id": photo.pk, "url": photo.image.url, "caption": photo.caption})
+    return Status(201, {"id": photo.pk, "url": selectors.component_photo_url(photo), "caption": photo.caption})

@@ -7,13 +7,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cityops.assets.models import Component, ComponentStatus
+from cityops.assets.models import Component, ComponentPhoto, ComponentStatus
 from cityops.catalog.models import CatalogClass, ClassKind
 from cityops.catalog.selectors import catalog_class_from_ref
 from cityops.core.errors import InvalidInput, NotFound
-from cityops.core.permissions import region_scope_q
+from cityops.core.permissions import region_scope_q, require_token_scope
 from cityops.geo.geometry import EARTH_RADIUS_M, distance_m, from_wkb
 
 BBox = tuple[float, float, float, float]
@@ -29,6 +30,23 @@ def max_map_components() -> int:
 def components_for_user(*, user: Any) -> QuerySet[Component]:
     """Every component inside the user's data scope."""
     return Component.objects.filter(region_scope_q(user, "region_path"))
+
+
+def component_photo_get_for_user(*, user: Any, photo_id: int) -> ComponentPhoto:
+    """A component's photo for staff whose scope holds the component: 404 otherwise, 403 for a token without
+    `assets:read`."""
+    if not getattr(user, "is_authenticated", False):
+        raise NotFound(_("Photo not found."))
+    require_token_scope(user, "assets:read")
+    found = ComponentPhoto.objects.filter(pk=photo_id, component__in=components_for_user(user=user)).first()
+    if found is None:
+        raise NotFound(_("Photo not found."))
+    return found
+
+
+def component_photo_url(photo: ComponentPhoto) -> str:
+    """The address of a component's photo: the download view, which checks who asks."""
+    return reverse("component_photo", kwargs={"photo_id": photo.pk})
 
 
 def component_class_from_ref(ref: str) -> CatalogClass:
@@ -149,6 +167,6 @@ def component_detail(c: Component) -> dict[str, Any]:
         "data_source": c.data_source,
         "remarks": c.remarks,
         "attributes": c.attributes,
-        "photos": [{"url": p.image.url, "caption": p.caption, "taken_at": p.taken_at.isoformat()}
+        "photos": [{"url": component_photo_url(p), "caption": p.caption, "taken_at": p.taken_at.isoformat()}
                    for p in c.photos.all()],
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from cityops.assets.validation import ComponentCleaner, parse_date, parse_status
 from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict, Forbidden, InvalidInput
 from cityops.core.permissions import require_role, require_token_scope, scope_paths
+from cityops.core.uploads import EXTENSIONS, prepared_photo
 
 # A concurrent creator may take the sequence we picked; retry with the next one this many times.
 ALLOCATION_ATTEMPTS = 5
@@ -132,12 +134,15 @@ def component_update_status(
 
 @transaction.atomic
 def component_photo_add(*, component: Component, upload: Any, caption: str = "", actor: Any) -> ComponentPhoto:
-    """Attach a photo after checking its content (JPEG/PNG/WebP, ≤ 10 MB)."""
+    """Attach a photo after checking its content (JPEG/PNG/WebP, ≤ 10 MB), stored upright and downscaled."""
     require_census_writer(actor)
     ensure_writable_path(actor, component.region_path)
     image_format = validate_photo(upload)
     photo = ComponentPhoto(component=component, caption=(caption or "").strip()[:100])
-    photo.image.save(getattr(upload, "name", None) or f"photo.{image_format.lower()}", upload, save=False)
+    prepared = prepared_photo(upload, image_format, thumbnail_side=None)
+    # Named by the content's format, not the uploaded name: the download's Content-Type follows the extension.
+    photo.image.save(f"{component.ident}-{uuid.uuid4().hex[:12]}.{EXTENSIONS[image_format]}", prepared.image,
+                     save=False)
     photo.save()
     audit_log(actor=actor, action="assets.component.photo_added", obj=component,
               data={"ident": component.ident, "photo_id": photo.pk, "file": photo.image.name})

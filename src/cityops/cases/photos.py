@@ -1,4 +1,5 @@
-"""Photos of a case (before / after / check): checked by content, stored upright, with a thumbnail."""
+"""Photos of a case (before / after / check): checked by content, stored upright and downscaled, with a thumbnail;
+and who of the staff may see them (`ensure_case_photo_visible`; what the public sees is the portal's rule)."""
 
 from __future__ import annotations
 
@@ -6,20 +7,20 @@ import uuid
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityops.cases.models import OPEN_STATES, Case, CaseEvent, CasePhoto, PhotoPhase
-from cityops.cases.scope import ensure_case_visible
+from cityops.cases.scope import case_scope_q, ensure_case_visible
 from cityops.cases.workflow import handler_responsible
 from cityops.core.audit import audit_log
-from cityops.core.errors import Conflict, Forbidden, InvalidInput
+from cityops.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cityops.core.permissions import is_platform_admin, require_token_scope
-from cityops.core.uploads import CONTENT_TYPES, check_image, make_thumbnail, normalised_image
+from cityops.core.uploads import CONTENT_TYPES, EXTENSIONS, check_image, prepared_photo
 
 MAX_PHOTOS_PER_PHASE = 9
 THUMBNAIL_SIDE = 320
-_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
 
 def case_photo_add(*, case: Case, actor: Any, upload: Any, phase: str, version: int | None = None) -> CasePhoto:
@@ -96,13 +97,13 @@ def _store(case: Case, actor: Any, upload: Any, phase: str, image_format: str, s
     if CasePhoto.objects.filter(case=case, phase=phase).count() >= MAX_PHOTOS_PER_PHASE:
         raise Conflict(_("A case may have at most %(n)d %(phase)s photos.") % {"n": MAX_PHOTOS_PER_PHASE,
                                                                             "phase": phase}, field="file")
-    content = normalised_image(upload, image_format)
+    prepared = prepared_photo(upload, image_format, thumbnail_side=THUMBNAIL_SIDE)  # decoded once, for both
     name = f"{case.number}-{phase}-{uuid.uuid4().hex[:12]}"
-    photo = CasePhoto(case=case, phase=phase, content_type=CONTENT_TYPES[image_format], size=content.size,
+    photo = CasePhoto(case=case, phase=phase, content_type=CONTENT_TYPES[image_format], size=prepared.image.size,
                       uploaded_by=actor if _is_user(actor) else None, uploaded_at=timezone.now())
-    photo.image.save(f"{name}.{_EXTENSIONS[image_format]}", content, save=False)
+    photo.image.save(f"{name}.{EXTENSIONS[image_format]}", prepared.image, save=False)
     stored.append(photo.image)
-    photo.thumbnail.save(f"{name}.jpg", make_thumbnail(content, max_side=THUMBNAIL_SIDE), save=False)
+    photo.thumbnail.save(f"{name}.jpg", prepared.thumbnail, save=False)
     stored.append(photo.thumbnail)
     photo.save()
     return photo
@@ -125,3 +126,28 @@ def _actor_label(actor: Any) -> str:
     token = getattr(actor, "via_token", None)
     label = str(actor)
     return (f"{label} (token {token.prefix})" if token is not None else label)[:150]
+
+
+# --- who may see a photo ----------------------------------------------------------------------------------
+
+
+def case_photo_get(*, photo_id: int) -> CasePhoto:
+    """A photo with its case, whoever asks; NotFound when there is none (the caller then decides who may see it)."""
+    photo = CasePhoto.objects.select_related("case").filter(pk=photo_id).first()
+    if photo is None:
+        raise NotFound(_("Photo not found."))
+    return photo
+
+
+def ensure_case_photo_visible(*, user: Any, photo: CasePhoto) -> None:
+    """Staff see the photos of the cases they may see: 403 for a token without `cases:read`, 404 outside the scope."""
+    if not getattr(user, "is_authenticated", False):
+        raise NotFound(_("Photo not found."))
+    require_token_scope(user, "cases:read")
+    if not Case.objects.filter(case_scope_q(user), pk=photo.case_id).exists():
+        raise NotFound(_("Photo not found."))
+
+
+def case_photo_url(photo: CasePhoto, *, variant: str = "full") -> str:
+    """The address of a photo (`full`) or its thumbnail (`thumb`): the download view, which checks who asks."""
+    return reverse("case_photo", kwargs={"photo_id": photo.pk, "variant": variant})

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from cityops.cases.events import event_label
 from cityops.cases.models import Case, CaseEvent, CaseState, Source
+from cityops.cases.photos import case_photo_url
 from cityops.cases.scope import case_scope_q, ensure_case_visible
 from cityops.catalog.models import CatalogClass
 from cityops.catalog.selectors import catalog_class_from_ref, catalog_class_search
@@ -380,9 +381,10 @@ def _photos(case: Case) -> list[dict[str, Any]]:
 
 
 def photo_row(photo: Any) -> dict[str, Any]:
-    """A photo with the URLs of the image and its thumbnail."""
-    return {"id": photo.pk, "phase": photo.phase, "url": photo.image.url,
-            "thumbnail_url": photo.thumbnail.url if photo.thumbnail else None, "content_type": photo.content_type,
+    """A photo with the URLs of the image and its thumbnail (the download view, which checks who asks)."""
+    return {"id": photo.pk, "phase": photo.phase, "url": case_photo_url(photo),
+            "thumbnail_url": case_photo_url(photo, variant="thumb") if photo.thumbnail else None,
+            "content_type": photo.content_type,
             "size": photo.size, "uploaded_at": photo.uploaded_at}
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cityops.cases.models import Case, CaseEvent, CaseState, PhotoPhase, Source
+from cityops.cases.photos import case_photo_url
 from cityops.core.errors import InvalidInput
 from cityops.intake.models import PublicCategory
 from cityops.intake.portal_services import case_by_tracking_code
@@ -150,7 +151,7 @@ def public_request(*, code: str) -> dict[str, Any]:
         "location": list(content.location) if content.location else None,
         "photos": [_photo(p) for p in content.photos],
         "result": content.result,
-        "after_photos": [_photo(p) for p in case.photos.all() if p.phase == PhotoPhase.AFTER] if closed else [],
+        "after_photos": [_photo(p) for p in public_photos(case) if p.phase == PhotoPhase.AFTER],
         "timeline": _timeline(case),
         "can_rate": closed and case.rated_at is None,
         "satisfaction": case.satisfaction,
@@ -180,13 +181,26 @@ def _timeline(case: Case) -> list[dict[str, Any]]:
     return [{"step": PUBLIC_STEPS[e.action][0], "label": str(PUBLIC_STEPS[e.action][1]), "at": e.at} for e in events]
 
 
+def public_photos(case: Case) -> list[Any]:
+    """The photos the public page of a report shows: its public content's, and the after-photos once closed."""
+    closed = case.state == CaseState.CLOSED
+    return [*public_content(case).photos, *(p for p in case.photos.all() if closed and p.phase == PhotoPhase.AFTER)]
+
+
+def photo_is_public(photo: Any) -> bool:
+    """Whether anyone may fetch `photo` (the photo download asks): it is on its report's public page."""
+    if not Case.objects.filter(public_case_q(), pk=photo.case_id).exists():
+        return False
+    return any(shown.pk == photo.pk for shown in public_photos(photo.case))
+
+
 def public_photo_url(photo: Any) -> str:
     """The address at which the public fetches a photo of a report (the portal's and Open311's media_url)."""
-    return photo.image.url
+    return case_photo_url(photo)
 
 
 def _photo(photo: Any) -> dict[str, Any]:
-    return {"url": public_photo_url(photo), "thumbnail": photo.thumbnail.url if photo.thumbnail else photo.image.url}
+    return {"url": public_photo_url(photo), "thumbnail": case_photo_url(photo, variant="thumb")}
 
 
 def public_nearby(*, lon: float, lat: float, radius_m: int = 1000, limit: int = 100) -> list[dict[str, Any]]:
