@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from PIL import Image
 
 from cityops.cases.models import Case, CaseState
 from cityops.catalog.models import ResponsibilityRule
@@ -47,12 +49,28 @@ def act(page, action: str, *, answer: str | None = None, fill: dict[str, str] | 
     assert page.locator(".messages li.success").count() == 1, page.content()
 
 
+def _jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 60, 30)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def assert_photo_renders(page) -> None:
+    """The case page's before-photo really shows: its <img> loaded an image (naturalWidth > 0), not a broken icon."""
+    image = page.locator(".card.photos img").first
+    image.scroll_into_view_if_needed()  # the thumbnails load lazily
+    page.wait_for_function("img => img.complete", arg=image.element_handle())
+    assert image.evaluate("img => img.naturalWidth") == 320, image.get_attribute("src")
+
+
 def test_one_case_goes_from_the_inspectors_report_to_the_shift_leaders_close(live_server, staff, browser):
     base = live_server.url
     page = log_in(browser, base, "inspector", "/console/new/")
     page.fill("input[name=klass]", "matter:06010 暴露垃圾")
     page.fill("textarea[name=description]", "路口堆放建筑垃圾")
     page.fill("input[name=address]", "一街 8 号")
+    page.set_input_files("input[name=photos]", files=[{"name": "scene.jpg", "mimeType": "image/jpeg",
+                                                        "buffer": _jpeg()}])
     map_box = page.locator(".map").bounding_box()
     page.locator(".map").click(position={"x": map_box["width"] * 0.3, "y": map_box["height"] * 0.3})
     assert page.input_value("#id_lon") and page.input_value("#id_lat")  # the click placed the point
@@ -61,6 +79,7 @@ def test_one_case_goes_from_the_inspectors_report_to_the_shift_leaders_close(liv
     number = re.search(r"/console/cases/(\d+)/", page.url).group(1)
     case_path = f"/console/cases/{number}/"
     assert Case.objects.get(number=number).state == CaseState.REPORTED
+    assert_photo_renders(page)
     page.context.close()
 
     steps = [
@@ -74,6 +93,8 @@ def test_one_case_goes_from_the_inspectors_report_to_the_shift_leaders_close(liv
     ]
     for username, action, fill, answer, state in steps:
         page = log_in(browser, base, username, case_path)
+        if username == "dispatcher":
+            assert_photo_renders(page)  # another role's browser shows the reporter's photo too
         act(page, action, answer=answer, fill=fill)
         assert Case.objects.get(number=number).state == state, (username, action)
         page.context.close()
@@ -81,6 +102,6 @@ def test_one_case_goes_from_the_inspectors_report_to_the_shift_leaders_close(liv
     case = Case.objects.get(number=number)
     assert case.result == "已清运完毕" and case.department.code == "EAST-CG"
     assert list(case.events.values_list("action", flat=True)) == [
-        "case.reported", "case.accepted", "case.registered", "case.dispatched", "case.handled",
+        "case.reported", "case.photo_added", "case.accepted", "case.registered", "case.dispatched", "case.handled",
         "case.sent_to_check", "case.checked", "case.closed",
     ]
