@@ -1,3 +1,6 @@
+from datetime import date
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +9,15 @@ class CasesConfig(AppConfig):
     name = "cityops.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from cityops.core.signals import calendar_changed
+
+        calendar_changed.connect(_recompute_clocks, dispatch_uid="cases.clocks.recompute")
+
+
+def _recompute_clocks(*, first: date, last: date, actor: Any, reason: str, **kwargs: Any) -> int:
+    """The working calendar changed: move the open stage clocks whose deadlines it moves (same transaction)."""
+    from cityops.cases.sla import clocks_recompute
+
+    return clocks_recompute(first=first, last=last, actor=actor, reason=reason)

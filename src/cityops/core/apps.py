@@ -12,7 +12,7 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from cityops.core import worktime
-        from cityops.core.models import CalendarOverride
+        from cityops.core.models import ArrangementDay, CalendarOverride
 
         # weak=False: a local function would otherwise be garbage-collected and never called.
         def _calendar_changed(**kwargs) -> None:
@@ -20,6 +20,9 @@ class CoreConfig(AppConfig):
 
         post_save.connect(_calendar_changed, sender=CalendarOverride, weak=False, dispatch_uid="core.calendar.saved")
         post_delete.connect(_calendar_changed, sender=CalendarOverride, weak=False, dispatch_uid="core.calendar.deleted")
+        post_save.connect(_calendar_changed, sender=ArrangementDay, weak=False, dispatch_uid="core.arrangement.saved")
+        post_delete.connect(_calendar_changed, sender=ArrangementDay, weak=False,
+                            dispatch_uid="core.arrangement.deleted")
         checks.register(_check_office_hours)
 
 

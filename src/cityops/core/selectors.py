@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from cityops.core.permissions import region_scope_q
+from django.utils import timezone
+
+from cityops.core.permissions import is_platform_admin, region_scope_q
+
+# From this month on, the next year's holiday arrangement is expected (the State Council usually publishes it in
+# November) and administrators are reminded until it is entered.
+ARRANGEMENT_REMINDER_MONTH = 11
 
 
 def platform_overview_for_user(*, user: Any) -> dict:
@@ -23,3 +30,25 @@ def platform_overview_for_user(*, user: Any) -> dict:
         "classes": CatalogClass.objects.filter(retired_at__isnull=True).count(),
         "components": Component.objects.filter(region_scope_q(user, "region_path")).count(),
     }
+
+
+def missing_arrangement_years(*, today: date) -> list[int]:
+    """The years whose holiday arrangement is missing: this year, and from November on the next one.
+
+    A year is covered by an arrangement entered in the admin (or imported), or by the chinesecalendar package's
+    data; without either its deadlines follow only the statutory holidays, without make-up working days.
+    """
+    from cityops.core.holidays import package_years
+    from cityops.core.models import HolidayArrangement
+
+    years = [today.year] + ([today.year + 1] if today.month >= ARRANGEMENT_REMINDER_MONTH else [])
+    years = [year for year in years if year not in package_years()]
+    entered = set(HolidayArrangement.objects.filter(year__in=years).values_list("year", flat=True))
+    return [year for year in years if year not in entered]
+
+
+def calendar_notice_for_user(*, user: Any, today: date | None = None) -> list[int]:
+    """The missing arrangement years to tell `user` about: administrators only (they can enter them)."""
+    if not is_platform_admin(user):
+        return []
+    return missing_arrangement_years(today=today or timezone.localdate())

@@ -7,13 +7,16 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from cityops.core.selectors import platform_overview_for_user
+from cityops.core.selectors import calendar_notice_for_user, platform_overview_for_user
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The staff home page: who I am, my scope, and what the platform holds inside it."""
-    return render(request, "core/home.html", {"overview": platform_overview_for_user(user=request.user)})
+    return render(request, "core/home.html", {
+        "overview": platform_overview_for_user(user=request.user),
+        "missing_arrangement_years": calendar_notice_for_user(user=request.user),
+    })
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
