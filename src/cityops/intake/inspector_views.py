@@ -16,6 +16,7 @@ from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cityops.cases import selectors as case_selectors
 from cityops.cases import services as case_services
 from cityops.cases.models import CaseState
 from cityops.core.errors import DomainError, Forbidden
@@ -60,7 +61,9 @@ def task(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404(_("This task is not waiting for you."))
     if request.method == "POST":
         return _decide(request, case)
-    return render(request, "intake/inspector/task.html", {"case": case})
+    # The reported problem's photos to verify against, and the handler's after-photos to check the fix by.
+    photos = [case_selectors.photo_row(p) for p in case.photos.order_by("uploaded_at", "id")]
+    return render(request, "intake/inspector/task.html", {"case": case, "photos": photos})
 
 
 def _decide(request: HttpRequest, case: Any) -> HttpResponse:
