@@ -49,7 +49,9 @@ def request_viewer(request: HttpRequest) -> Any:
 def unauthenticated(request: HttpRequest) -> HttpResponse:
     """401 for API-style callers (a token, or not asking for a page); the login page for a browser's navigation."""
     if request.headers.get("Authorization") or "text/html" not in request.headers.get("Accept", ""):
-        response = JsonResponse({"code": "unauthorized", "detail": _("Authentication required.")}, status=401)
+        # The JSON API's own 401 body, so a client handles both alike.
+        response = JsonResponse({"code": "unauthenticated", "field": None,
+                                 "detail": _("Log in or send an API token (Authorization: Bearer …).")}, status=401)
         response["WWW-Authenticate"] = "Bearer"
         return response
     return redirect_to_login(request.get_full_path())
