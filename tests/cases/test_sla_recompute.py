@@ -189,3 +189,24 @@ def test_the_admin_refuses_a_day_outside_the_arrangements_year(cast, client):
     assert response.status_code == 200
     assert "2027 arrangement can list dates" in response.content.decode()
     assert not HolidayArrangement.objects.exists()
+
+
+def test_the_recompute_command_fixes_deadlines_computed_before_the_statutory_fallback(cast):
+    """Clocks started before the upgrade counted 1 Jan 2027 as a working day; the command moves them once."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    at = local(2026, 12, 31, 16, 30)  # Thursday; 240 working minutes of handling
+    case = drive(report(cast, at=at), cast, CaseState.DISPATCHED, at=at)
+    assert case.due_at == local(2027, 1, 4, 11, 30)  # Friday 1 Jan and the weekend are off
+    clock = handle_clock(case)
+    Case.objects.filter(pk=case.pk).update(due_at=local(2027, 1, 1, 11, 30))  # what Monday–Friday gave before
+    type(clock).objects.filter(pk=clock.pk).update(deadline=local(2027, 1, 1, 11, 30))
+    out = StringIO()
+    with time_machine.travel(local(2026, 12, 31, 17, 0), tick=False):
+        call_command("calendar_recompute", stdout=out)
+    assert out.getvalue().startswith("1 open cases' deadlines recomputed")
+    case.refresh_from_db()
+    assert case.due_at == handle_clock(case).deadline == local(2027, 1, 4, 11, 30)
+    assert CaseEvent.objects.get(case=case, action="case.clock_recomputed").actor_label == "command:calendar-recompute"

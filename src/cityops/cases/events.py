@@ -36,6 +36,7 @@ EVENT_LABELS = {
     "case.photo_added": _("Photo added (上传照片)"),
     "case.overdue": _("Overdue (超期)"),
     "case.deadline_warning": _("Deadline warning (临期预警)"),
+    "case.clock_recomputed": _("Deadline recomputed after a calendar change (时限重算)"),
     "case.caller_added": _("Another caller reported it (重复来电)"),
     "case.public_hidden": _("Hidden from the public (公开内容屏蔽)"),
     "case.public_shown": _("Shown to the public again (恢复公开)"),
