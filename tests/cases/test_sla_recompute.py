@@ -210,3 +210,21 @@ def test_the_recompute_command_fixes_deadlines_computed_before_the_statutory_fal
     case.refresh_from_db()
     assert case.due_at == handle_clock(case).deadline == local(2027, 1, 4, 11, 30)
     assert CaseEvent.objects.get(case=case, action="case.clock_recomputed").actor_label == "command:calendar-recompute"
+
+
+@time_machine.travel(local(2027, 1, 15, 10, 0), tick=False)
+def test_an_override_saved_or_deleted_in_the_admin_moves_the_open_clocks(cast, client):
+    at = local(2027, 2, 4, 16, 30)
+    case = drive(report(cast, at=at), cast, CaseState.DISPATCHED, at=at)
+    client.force_login(cast["admin"])
+    response = client.post("/admin/core/calendaroverride/add/",
+                           {"date": "2027-02-09", "kind": "holiday", "office_hours": "", "note": "local"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.due_at == local(2027, 2, 10, 11, 30)  # Tuesday off as well: Wednesday
+    override_row = CalendarOverride.objects.get(date="2027-02-09")
+    response = client.post(f"/admin/core/calendaroverride/{override_row.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.due_at == local(2027, 2, 9, 11, 30)
+    assert CaseEvent.objects.filter(case=case, action="case.clock_recomputed").count() == 2

@@ -233,12 +233,33 @@ def clocks_recompute(*, first: date, last: date, actor: Any, reason: str, now: d
     for i in range(0, len(case_ids), _LOCK_BATCH):
         # Lock the cases (in id order, so two recomputes never deadlock) before reading their clocks: a
         # transition committed in between would otherwise have its new clock overwritten with a stale deadline.
-        batch = Case.objects.select_for_update().filter(pk__in=case_ids[i:i + _LOCK_BATCH]).order_by("pk")
-        changed += sum(1 for case in batch if _recompute_case(case, actor=actor, reason=reason, now=now))
+        batch = list(Case.objects.select_for_update().filter(pk__in=case_ids[i:i + _LOCK_BATCH]).order_by("pk"))
+        clocks, histories = _open_clocks_and_histories(batch)
+        for case in batch:
+            clock = clocks.get(case.pk)
+            if clock is not None and _recompute_case(case, clock, histories.get(case.pk, []), actor=actor,
+                                                     reason=reason, now=now):
+                changed += 1
     if changed:
         audit_log(actor=actor, action="cases.clocks.recomputed", object_type="cases.casestageclock",
                   data={"cases": changed, "first": first.isoformat(), "last": last.isoformat(), "reason": reason})
     return changed
+
+
+def _open_clocks_and_histories(
+    cases: list[Case],
+) -> tuple[dict[int, CaseStageClock], dict[int, list[tuple[str, datetime, dict]]]]:
+    """Each case's running clock (as `open_clock` picks it) and its extension and suspension events, oldest first."""
+    clocks: dict[int, CaseStageClock] = {}
+    for clock in CaseStageClock.objects.filter(case__in=cases, done_at__isnull=True).order_by("-started_at", "-id"):
+        clocks.setdefault(clock.case_id, clock)
+    histories: dict[int, list[tuple[str, datetime, dict]]] = {}
+    events = CaseEvent.objects.filter(case__in=cases, action__in=_HISTORY).order_by("at", "id")
+    for case_id, action, at, data in events.values_list("case_id", "action", "at", "data"):
+        clock = clocks.get(case_id)
+        if clock is not None and at >= clock.started_at:
+            histories.setdefault(case_id, []).append((action, at, data))
+    return clocks, histories
 
 
 def _candidate_case_ids(first: date, last: date) -> list[int]:
@@ -255,12 +276,11 @@ def _candidate_case_ids(first: date, last: date) -> list[int]:
     return sorted(set(clocks.values_list("case_id", flat=True)))
 
 
-def _recompute_case(case: Case, *, actor: Any, reason: str, now: datetime) -> bool:
-    clock = open_clock(case)
-    if clock is None or clock.basis != TimeBasis.WORKING or case.state not in OPEN_STATES:
+def _recompute_case(case: Case, clock: CaseStageClock, history: list[tuple[str, datetime, dict]], *, actor: Any,
+                    reason: str, now: datetime) -> bool:
+    if clock.basis != TimeBasis.WORKING or case.state not in OPEN_STATES:
         return False
-    history = CaseEvent.objects.filter(case=case, action__in=_HISTORY, at__gte=clock.started_at).order_by("at", "id")
-    deadline, warn_at = replay(clock, history.values_list("action", "at", "data"))
+    deadline, warn_at = replay(clock, history)
     if deadline == clock.deadline and warn_at == case.warn_at:
         return False
     old = {"deadline": clock.deadline, "warn_at": case.warn_at, "is_overdue": case.is_overdue, "warned": case.warned}
