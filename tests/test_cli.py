@@ -111,6 +111,12 @@ def test_serve_answers_health_checks_pages_and_static_files(demo_db):
         # collectstatic compresses every file before gunicorn starts: slow on a busy machine, so wait for readiness.
         assert _wait_until_up(f"{base}/healthz", process) == 200
         assert _get(f"{base}/accounts/login/")[0] == 200
+        # The real server names neither gunicorn nor its version, and sends the security headers.
+        with urllib.request.urlopen(f"{base}/accounts/login/", timeout=REQUEST_TIMEOUT) as response:
+            headers = response.headers
+        assert headers.get_all("Server") == ["cityops"]
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff" and headers["Referrer-Policy"] == "same-origin"
         status, body = _get(f"{base}/static/cityops/base.css")
         assert status == 200 and body
     finally:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 # One BLAS thread per process (before numpy/scipy load): a web or worker process serves one request at a time,
 # and BLAS threads fighting over the cores made the statistics forecast's many tiny fits 4× slower.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from environs import Env
 from xstatic.pkg import leaflet as _xstatic_leaflet  # Leaflet from PyPI, served as static/leaflet/
@@ -43,6 +45,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Failed-login counting and lock-outs (console, inspector app and admin logins); see docs/operations.md.
+    "axes",
+    # For the API docs' Swagger UI served from our own static files (its CDN copy is refused by the CSP).
+    "ninja",
     # For the htmx script it ships (static files and the {% htmx_script %} tag).
     "django_htmx",
     "cityops.core",
@@ -61,6 +67,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "cityops.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions, auth and every view: a NUL in the request would end as a 500 in PostgreSQL.
     "cityops.core.middleware.RejectNulMiddleware",
@@ -73,6 +81,8 @@ MIDDLEWARE = [
     # Unknown routes and wrong methods under /api/ answer the API's JSON error body, not an HTML page.
     "cityops.core.api_middleware.ApiErrorBodyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns the lock-out refusal raised inside authenticate() into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cityops.urls"
@@ -135,6 +145,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username or address before any password is checked.
+    "cityops.org.backends.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
     # Users with the platform's admin role get every admin permission (see cityops.org.backends).
     "cityops.org.backends.PlatformAdminPermissionBackend",
@@ -142,6 +154,25 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- login throttling (django-axes; docs/operations.md#login-lock-out) ----------------------------------
+# After this many failed logins for one user name (from anywhere, and from one address) further tries are
+# refused with a 429 page — the right password included — until the cool-off has passed.
+AXES_FAILURE_LIMIT = env.int("CITYOPS_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("CITYOPS_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "username"]]
+# Tries during a lock-out do not extend it: an attacker can hold a user out for one cool-off at a time, never
+# for ever by guessing on; the user's own right password after it resets the count.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# The address Django sees (REMOTE_ADDR, set by the proxy middleware if any): X-Forwarded-For is the client's to forge.
+AXES_CLIENT_IP_CALLABLE = "cityops.org.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "cityops.org.lockout.lockout_response"
+# Wrong bearer tokens (API, Open311 api_key): after this many failures in the window from one address, or for one
+# token prefix, every token from there (or with that prefix) is answered 429 until the window ends.
+CITYOPS_TOKEN_FAILURES_PER_IP = env.int("CITYOPS_TOKEN_FAILURES_PER_IP", 20)
+CITYOPS_TOKEN_FAILURES_PER_PREFIX = env.int("CITYOPS_TOKEN_FAILURES_PER_PREFIX", 10)
+CITYOPS_TOKEN_FAILURE_WINDOW_SECONDS = env.int("CITYOPS_TOKEN_FAILURE_WINDOW_SECONDS", 900)
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -172,6 +203,58 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", not DEBUG and env.bool("HTTPS", False))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# --- security headers (docs/operations.md#security-headers) --------------------------------------------
+HTTPS = env.bool("HTTPS", False)
+# HSTS only over HTTPS: browsers then refuse plain HTTP to this host for that long (a year by default).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", False)
+# Behind a TLS-terminating proxy, the header it sets ("X-Forwarded-Proto") tells Django the request was HTTPS.
+# Set it only when the proxy overwrites that header: a client could otherwise claim HTTPS itself.
+_PROXY_SSL_HEADER = env.str("SECURE_PROXY_SSL_HEADER", "")
+if _PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Geolocation for the portal's "near me" and the inspector app; nothing else a page may ask the browser for.
+CITYOPS_PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), interest-cohort=()"
+
+
+def _tile_hosts(url: str) -> list[str]:
+    """The origin of the configured tile URL for img-src ("https://{s}.tile.example.org/…" → "https://*.tile…")."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return []
+    parts = urlsplit(url.replace("{s}", "*"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ImproperlyConfigured(f"CITYOPS_TILE_URL must be an http(s) URL, got {url!r}")
+    return [f"{parts.scheme}://{parts.netloc}"]
+
+
+# Content-Security-Policy (django-csp): scripts only from our own static files or carrying the page's nonce.
+# Styles allow 'unsafe-inline': the analytics charts are inline SVG from matplotlib (with its own <style>), and
+# colours computed per row are style attributes; a style cannot run code, a script is what the policy stops.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        # Leaflet's icons and canvas layers are data: and blob: images; tiles come from the configured host.
+        "img-src": ["'self'", "data:", "blob:", *_tile_hosts(env.str("CITYOPS_TILE_URL", ""))],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        # The inspector app's offline service worker (/m/sw.js).
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

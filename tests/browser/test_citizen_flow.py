@@ -42,7 +42,7 @@ def test_a_citizen_reports_on_the_map_follows_the_case_rates_it_and_reopens_it(b
     page = context.new_page()
     page.goto(f"{live_server.url}/portal/report/")
     page.get_by_label("暴露垃圾").check()
-    page.wait_for_function("document.querySelector('.leaflet-container') !== null")
+    page.wait_for_function("() => document.querySelector('.leaflet-container') !== null")
     the_map = page.locator(".map")
     box = the_map.bounding_box()
     # The map frames the whole city (东区 west of 104.02); a point a fifth across lies in 东区.

@@ -54,7 +54,7 @@ def test_an_offline_report_is_queued_then_sent_once(live_server, inspector, play
     page.click("form[action='/accounts/login/'] button[type=submit]")
     page.wait_for_url(re.compile(r"/m/report/$"))
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # the app shell is installed
-    page.wait_for_function("document.getElementById('lon').value !== ''")  # the GPS placed the point
+    page.wait_for_function("() => document.getElementById('lon').value !== ''")  # the GPS placed the point
     page.fill("#class-search", "bllj")
     page.click("#class-list button[data-ref='matter:06010']")
 
@@ -63,13 +63,13 @@ def test_an_offline_report_is_queued_then_sent_once(live_server, inspector, play
     page.set_input_files("#photos", files=[{"name": "p.png", "mimeType": "image/png", "buffer": photo_png()}])
     page.wait_for_selector("#thumbs img")
     page.click("#report button[type=submit]")
-    page.wait_for_function("document.getElementById('queue-bar').dataset.count === '1'")
+    page.wait_for_function("() => document.getElementById('queue-bar').dataset.count === '1'")
     assert page.is_visible("#queue-bar") and Case.objects.count() == 0
     item = page.evaluate("window.cityopsInspector.queueAll().then(items => items[0])")
     assert len(item["key"]) == 36 and item["payload"]["photos"][0].startswith("data:image/jpeg")
 
     context.set_offline(False)  # the `online` event sends the queue
-    page.wait_for_function("document.getElementById('queue-bar').dataset.count === '0'")
+    page.wait_for_function("() => document.getElementById('queue-bar').dataset.count === '0'")
     case = Case.objects.get()
     assert case.idempotency_key == item["key"] and case.source == "inspector"
     assert CasePhoto.objects.filter(case=case).count() == 1
@@ -86,6 +86,6 @@ def test_an_offline_report_is_queued_then_sent_once(live_server, inspector, play
     # 200, not 201: the server recognised the key and answered with the case it already had. (The body is not
     # read: the page may navigate on once the queue is empty, and the browser then drops it.)
     assert resent.value.status == 200
-    page.wait_for_function("document.getElementById('queue-bar').dataset.count === '0'")
+    page.wait_for_function("() => document.getElementById('queue-bar').dataset.count === '0'")
     assert Case.objects.count() == 1 and CasePhoto.objects.count() == 1
     context.close()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
+from cityops.core.audit import audit_log
 from cityops.core.errors import CsrfFailed
 
 
@@ -36,29 +38,83 @@ def _session_user(request: Any) -> Any:
 
 
 class ApiTokenAuth(HttpBearer):
-    """`Authorization: Bearer <prefix>.<secret>`; only the SHA-256 of the whole token is stored."""
+    """`Authorization: Bearer <prefix>.<secret>`; only the SHA-256 of the whole token is stored.
+
+    Wrong tokens are counted per client address and per token prefix; past the limit, tokens from that address
+    or with that prefix are refused with 429 before they are checked, so guessing costs a window per few tries.
+    """
 
     def authenticate(self, request: Any, token: str) -> Any:
-        from cityops.org.models import ApiToken
-
-        prefix = token.split(".", 1)[0]
-        if not prefix or len(prefix) > 12:
-            return None
-        record = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
-        if record is None or not record.is_usable or not record.user.is_active:
-            return None
-        digest = hashlib.sha256(token.encode()).hexdigest()
-        if not _constant_time_equal(digest, record.key_hash):
-            return None
-        # Stamp last use at most once a minute: one conditional UPDATE, no read-modify-write race.
-        now = timezone.now()
-        ApiToken.objects.filter(pk=record.pk).exclude(last_used_at__gt=now - timezone.timedelta(minutes=1)).update(
-            last_used_at=now
-        )
-        user = record.user
-        user.via_token = record
-        request.user = user
+        prefix = token.split(".", 1)[0][:12]
+        keys = _failure_keys(request, prefix)
+        _refuse_when_throttled(keys)
+        user = _token_user(request, token)
+        if user is None:
+            _count_failure(keys, request=request, prefix=prefix)
         return user
+
+
+def _token_user(request: Any, token: str) -> Any:
+    from cityops.org.models import ApiToken
+
+    prefix = token.split(".", 1)[0]
+    if not prefix or len(prefix) > 12:
+        return None
+    # One indexed query, no cache: a revoked token or a deactivated user is refused at once. The user's scope
+    # regions come along (their paths decide what the caller sees), not their polygons.
+    record = ApiToken.objects.select_related(*_SCOPE_RELATIONS).defer(*_SCOPE_POLYGONS).filter(prefix=prefix).first()
+    if record is None or not record.is_usable or not record.user.is_active:
+        return None
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    if not _constant_time_equal(digest, record.key_hash):
+        return None
+    # Stamp last use at most once a minute: one conditional UPDATE, no read-modify-write race; and none at all
+    # while the stamp just read is recent (a busy integration would otherwise write on every request).
+    now = timezone.now()
+    a_minute_ago = now - timezone.timedelta(minutes=1)
+    if record.last_used_at is None or record.last_used_at <= a_minute_ago:
+        ApiToken.objects.filter(pk=record.pk).exclude(last_used_at__gt=a_minute_ago).update(last_used_at=now)
+    user = record.user
+    user.via_token = record
+    request.user = user
+    return user
+
+
+_SCOPE_RELATIONS = ("user", "user__scope_region", "user__scope_department", "user__scope_department__region")
+_SCOPE_POLYGONS = ("user__scope_region__geom_wkb", "user__scope_department__region__geom_wkb")
+
+
+def _failure_keys(request: Any, prefix: str) -> dict[str, int]:
+    """The failure counters this attempt is held against, with their limits."""
+    ip = request.META.get("REMOTE_ADDR", "") or "unknown"
+    keys = {f"token-fail:ip:{ip}": settings.CITYOPS_TOKEN_FAILURES_PER_IP}
+    if prefix:
+        keys[f"token-fail:prefix:{prefix}"] = settings.CITYOPS_TOKEN_FAILURES_PER_PREFIX
+    return keys
+
+
+def _refuse_when_throttled(keys: dict[str, int]) -> None:
+    # The intake app's counters are the platform's shared, DB-backed rate limits (every web process sees them).
+    from cityops.intake.ratelimit import RateLimited, rate_limit_count
+
+    window = settings.CITYOPS_TOKEN_FAILURE_WINDOW_SECONDS
+    for key, limit in keys.items():
+        count, retry_after = rate_limit_count(key=key, window_seconds=window, add=False)
+        if count >= limit:
+            raise RateLimited(_("Too many invalid API tokens; try again in %(s)d seconds.") % {"s": retry_after},
+                              retry_after=retry_after)
+
+
+def _count_failure(keys: dict[str, int], *, request: Any, prefix: str) -> None:
+    from cityops.intake.ratelimit import rate_limit_count
+
+    window = settings.CITYOPS_TOKEN_FAILURE_WINDOW_SECONDS
+    for key, limit in keys.items():
+        count, _retry_after = rate_limit_count(key=key, window_seconds=window, add=True)
+        if count == limit:  # this failure closed the window for the key: audit the lock-out once
+            audit_log(actor=None, action="core.api_token.locked_out", object_type="core.rate_key", object_id=key[:64],
+                      data={"ip_address": request.META.get("REMOTE_ADDR", ""), "prefix": prefix,
+                            "failures": count, "window_seconds": window})
 
 
 def _constant_time_equal(a: str, b: str) -> bool:

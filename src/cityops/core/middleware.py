@@ -97,3 +97,19 @@ def _refusal(request: HttpRequest, field: str) -> HttpResponse:
     if request.path.startswith("/open311/"):
         return JsonResponse([{"code": 400, "description": message}], status=400, safe=False)
     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+class PermissionsPolicyMiddleware:
+    """Send `Permissions-Policy` (settings.CITYOPS_PERMISSIONS_POLICY): Django's SecurityMiddleware has none."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        from django.conf import settings
+
+        self.policy = settings.CITYOPS_PERMISSIONS_POLICY
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if self.policy:
+            response.headers.setdefault("Permissions-Policy", self.policy)
+        return response

@@ -61,3 +61,18 @@ def rate_counters_prune(*, before: datetime) -> int:
     """Delete counters of windows that started before `before`; returns how many rows went."""
     deleted, _detail = RateCounter.objects.filter(window_start__lt=before).delete()
     return deleted
+
+
+def rate_limit_count(*, key: str, window_seconds: int, add: bool, now: datetime | None = None) -> tuple[int, int]:
+    """The count of `key` in the current window (one more counted first when `add`) and seconds until it ends.
+
+    For limits on failures, checked before the attempt and counted only when it fails (e.g. API tokens).
+    """
+    now = now or timezone.now()
+    start = _window_start(now, window_seconds)
+    if add:
+        count = _increment(key[:200], start)
+    else:
+        count = RateCounter.objects.filter(key=key[:200], window_start=start).values_list("count", flat=True).first()
+    retry_after = max(1, int((start + timedelta(seconds=window_seconds) - now).total_seconds()))
+    return count or 0, retry_after

@@ -6,3 +6,7 @@ class OrgConfig(AppConfig):
     name = "cityops.org"
     label = "org"
     verbose_name = _("Organisation and access")
+
+    def ready(self) -> None:
+        # Connects the audit of login lock-outs (django-axes' user_locked_out signal).
+        from cityops.org import lockout  # noqa: F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import BaseBackend
 
 
@@ -21,3 +22,17 @@ class PlatformAdminPermissionBackend(BaseBackend):
     def _is_platform_admin(user_obj: Any) -> bool:
         has_role = getattr(user_obj, "has_role", None)
         return bool(getattr(user_obj, "is_active", False) and has_role and has_role("admin"))
+
+
+class LoginThrottleBackend(AxesStandaloneBackend):
+    """django-axes' lock-out check for web logins; a check without a request (a script, the shell) is let through.
+
+    Lock-outs count failures per client address and user name, which only a request has; axes would refuse the
+    call outright. Every login page of the platform (console, inspector app, admin) passes its request.
+    """
+
+    def authenticate(self, request: Any, username: str | None = None, password: str | None = None,
+                     **kwargs: Any) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, username, password, **kwargs)

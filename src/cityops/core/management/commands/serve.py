@@ -12,6 +12,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connections
 
 WSGI_APP = "cityops.wsgi:application"
+# Hides gunicorn's name and version from the Server header (see the module).
+GUNICORN_CONFIG = "python:cityops.core.gunicorn_config"
 
 
 def default_workers() -> int:
@@ -31,6 +33,7 @@ def gunicorn_argv(*, host: str, port: int, workers: int) -> list[str]:
         "--bind", f"{host}:{port}",
         "--workers", str(workers),
         "--access-logfile", "-",
+        "--config", GUNICORN_CONFIG,
     ]
 
 
