@@ -132,3 +132,10 @@ def test_a_request_just_posted_through_open311_is_public_but_shows_nothing_befor
     number = client.post(LIST, form).json()[0]["service_request_id"]
     row = _open311(client, number)
     assert row["status"] == "open" and row["description"] is None and row["lat"] is None
+
+
+def test_the_media_url_is_the_portal_s_photo_and_can_be_fetched(client, cases):
+    url = _open311(client, cases["citizen_accepted"].number)["media_url"]
+    assert url.startswith("http://testserver/")
+    response = client.get(url.removeprefix("http://testserver"))
+    assert response.status_code == 200 and response["Content-Type"].startswith("image/")

@@ -64,7 +64,8 @@ def test_updates_honour_the_date_window(client, events):
     params = {"start_date": (now - timedelta(hours=4)).isoformat(), "end_date": (now - timedelta(minutes=90)).isoformat()}
     body = client.get("/open311/v2/servicerequestupdates.json", params).json()
     assert [u["update_id"] for u in body] == [str(events["dispatched"].pk)]
-    assert client.get("/open311/v2/servicerequestupdates.json", {"start_date": "x"}).status_code == 400
+    for bad in ("x", "0001-01-01T00:00:00Z", "2026-02-30T00:00:00+08:00"):
+        assert client.get("/open311/v2/servicerequestupdates.json", {"start_date": bad}).status_code == 400
 
 
 def test_updates_in_xml(client, events):

@@ -119,6 +119,10 @@ def test_end_date_alone_is_a_90_day_window_before_it(client, cases):
     {"start_date": "2026-01-01T00:00:00+08:00", "end_date": "2026-06-01T00:00:00+08:00"},
     {"start_date": "2026-02-01T00:00:00+08:00", "end_date": "2026-01-01T00:00:00+08:00"},
     {"status": "pending"},
+    # At the calendar's edge or not a real date: a 400 naming it, never an overflow 500.
+    {"end_date": "0001-01-01T13:01:00Z"}, {"start_date": "9999-12-31T00:00:00+08:00"},
+    {"start_date": "2026-02-30T00:00:00+08:00"}, {"end_date": "2026-01-01T25:00:00+08:00"},
+    {"end_date": "2026-01-01T00:00:00+99:00"},
 ])
 def test_bad_filters_are_a_400_error_list(client, cases, params):
     response = client.get(URL, params)

@@ -28,6 +28,7 @@ from cityops.intake.portal_selectors import (
 from cityops.open311.models import Open311Service
 
 MAX_SPAN = timedelta(days=90)
+MIN_YEAR, MAX_YEAR = 1900, 2999
 MAX_REQUESTS = 1000
 STATUSES = ("open", "closed")
 
@@ -90,10 +91,17 @@ def _requests_base() -> QuerySet[Case]:
 
 def parse_w3c_datetime(value: str, *, field: str) -> datetime:
     """A w3c date-time with its offset (2026-01-02T03:04:05+08:00); anything else is refused."""
-    parsed = parse_datetime(value.strip().replace(" ", "+")) if value else None
+    try:
+        parsed = parse_datetime(value.strip().replace(" ", "+")) if value else None
+    except ValueError:  # well formed but not a date (2026-02-30, a 25th hour)
+        parsed = None
     if parsed is None or timezone.is_naive(parsed):
         raise InvalidInput(_("%(field)s must be a w3c date-time with a time-zone offset, e.g. "
                              "2026-01-02T03:04:05+08:00.") % {"field": field}, field=field)
+    # The window reaches 90 days either side: a date at the calendar's edge would overflow (a 500, not a 400).
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise InvalidInput(_("%(field)s must lie between the years %(min)d and %(max)d.")
+                           % {"field": field, "min": MIN_YEAR, "max": MAX_YEAR}, field=field)
     return parsed
 
 
