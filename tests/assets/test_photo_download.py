@@ -55,3 +55,32 @@ def test_a_12000_by_12000_png_is_refused_with_422_naming_the_image(client, perso
     bomb = SimpleUploadedFile("big.png", png_header_only_bomb(12_000, 12_000))
     response = client.post(f"{URL}/{census['east1'].ident}/photos", {"image": bomb})
     assert response.status_code == 422 and response.json()["field"] == "image"
+
+
+def test_the_admin_stores_a_photo_like_the_api_and_links_it_to_the_download(client, personas, census):
+    from cityops.assets.admin import ComponentPhotoForm
+    from cityops.assets.models import ComponentPhoto
+    from cityops.testing.factories import make_user
+
+    component = census["east1"]
+    form = ComponentPhotoForm(data={"caption": "后台", "taken_at": "2026-12-01 10:00"},
+                              files={"image": png((4000, 1000))}, instance=ComponentPhoto(component=component))
+    assert form.is_valid(), form.errors
+    photo = form.save()
+    assert photo.image.name.endswith(".png")
+    with Image.open(photo.image.path) as stored:
+        assert stored.size == (2560, 640)
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    page = client.get(f"/admin/assets/component/{component.pk}/change/").content.decode()
+    assert f'href="/photos/components/{photo.pk}"' in page and "/media/" not in page
+    assert client.get(f"/photos/components/{photo.pk}").status_code == 200
+
+
+def test_the_admin_refuses_a_12000_by_12000_png(census):
+    from cityops.assets.admin import ComponentPhotoForm
+    from cityops.assets.models import ComponentPhoto
+
+    bomb = SimpleUploadedFile("big.png", png_header_only_bomb(12_000, 12_000))
+    form = ComponentPhotoForm(data={"caption": "", "taken_at": "2026-12-01 10:00"}, files={"image": bomb},
+                              instance=ComponentPhoto(component=census["east1"]))
+    assert not form.is_valid() and "image" in form.errors

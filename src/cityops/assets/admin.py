@@ -2,33 +2,63 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
 
 from cityops.assets.images import validate_photo
 from cityops.assets.models import Component, ComponentPhoto
+from cityops.assets.selectors import component_photo_url
 from cityops.assets.validation import ComponentCleaner
 from cityops.catalog.admin import AuditedModelAdmin
 from cityops.catalog.models import ClassKind
 from cityops.core.errors import InvalidInput
+from cityops.core.uploads import EXTENSIONS, prepared_photo
+
+
+class _Linked:
+    """A stored photo as the file input shows it: its name, linked to the download view (MEDIA_URL serves nothing)."""
+
+    def __init__(self, name: str, url: str) -> None:
+        self.name, self.url = name, url
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StoredPhotoInput(forms.ClearableFileInput):
+    def format_value(self, value: Any) -> Any:
+        shown = super().format_value(value)
+        instance = getattr(value, "instance", None)
+        if shown is None or getattr(instance, "pk", None) is None:
+            return shown
+        return _Linked(value.name, component_photo_url(instance))
 
 
 class ComponentPhotoForm(forms.ModelForm):
     class Meta:
         model = ComponentPhoto
         fields = ["image", "caption", "taken_at"]
+        widgets = {"image": StoredPhotoInput}
 
     def clean_image(self) -> Any:
         image = self.cleaned_data["image"]
-        if image and not getattr(image, "_committed", True):  # a new upload, not the stored file
+        # A new upload, not the stored file (a FieldFile). An upload has no `_committed`: the check that
+        # looked for it being False never ran, and the admin stored anything forms.ImageField let through.
+        if image and not isinstance(image, FieldFile):
             try:
-                validate_photo(image)
+                image_format = validate_photo(image)
             except InvalidInput as exc:
                 raise ValidationError(exc.message) from exc
+            # Stored as the API stores it: upright, downscaled, without metadata, named by its real format.
+            stored = prepared_photo(image, image_format, thumbnail_side=None).image
+            stored.name = f"photo-{uuid.uuid4().hex[:12]}.{EXTENSIONS[image_format]}"
+            return stored
         return image
 
 
