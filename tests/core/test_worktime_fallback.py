@@ -138,3 +138,27 @@ def test_saving_an_arrangement_day_drops_the_cache_in_this_process():
     arrangement = HolidayArrangement.objects.create(year=2027)
     ArrangementDay.objects.create(arrangement=arrangement, date=date(2027, 3, 1), kind=DayKind.HOLIDAY)
     assert not wt.is_working_day(date(2027, 3, 1))
+
+
+def test_another_processs_change_is_seen_after_the_cache_time(settings):
+    """A change that sends no signal here (another process's) is read again once CITYOPS_CALENDAR_CACHE_SECONDS pass."""
+    arrangement = HolidayArrangement.objects.create(year=2027)
+    day = ArrangementDay.objects.create(arrangement=arrangement, date=date(2027, 3, 1), kind=DayKind.HOLIDAY)
+    settings.CITYOPS_CALENDAR_CACHE_SECONDS = 60
+    assert not wt.is_working_day(date(2027, 3, 1))
+    ArrangementDay.objects.filter(pk=day.pk).update(kind=DayKind.WORKDAY)  # no post_save: as if elsewhere
+    assert not wt.is_working_day(date(2027, 3, 1))  # still the cached answer
+    settings.CITYOPS_CALENDAR_CACHE_SECONDS = 0
+    assert wt.is_working_day(date(2027, 3, 1))
+
+
+def test_a_negative_cache_time_is_refused_when_the_settings_load():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DEBUG": "true", "CITYOPS_CALENDAR_CACHE_SECONDS": "-1"}
+    code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='cityops.settings'; django.setup()"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "CITYOPS_CALENDAR_CACHE_SECONDS must be 0 or more" in result.stderr
