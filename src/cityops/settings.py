@@ -271,7 +271,9 @@ CITYOPS_OFFICE_HOURS = env.list("CITYOPS_OFFICE_HOURS", ["08:30-12:00", "13:30-1
 # (a change made in another process is seen after at most this long; the saving process drops its copy at once).
 CITYOPS_CALENDAR_CACHE_SECONDS = env.float("CITYOPS_CALENDAR_CACHE_SECONDS", 60.0)
 if not 0 <= CITYOPS_CALENDAR_CACHE_SECONDS < float("inf"):
-    raise ImproperlyConfigured(f"CITYOPS_CALENDAR_CACHE_SECONDS must be 0 or more, got {CITYOPS_CALENDAR_CACHE_SECONDS}.")
+    raise ImproperlyConfigured(
+        f"CITYOPS_CALENDAR_CACHE_SECONDS must be 0 or more, got {CITYOPS_CALENDAR_CACHE_SECONDS}."
+    )
 # Seconds a process may serve locate() from its index before checking whether regions changed.
 CITYOPS_GEO_INDEX_CHECK_SECONDS = env.float("CITYOPS_GEO_INDEX_CHECK_SECONDS", 2.0)
 # Seconds a process may use its copy of the catalogue policy (classes, urgencies, limits, rules) for reports.
