@@ -122,3 +122,10 @@ def test_a_12000_by_12000_png_is_refused_by_the_portal_with_413_and_nothing_is_w
                                                "challenge_answer": answer, "photos": [bomb]})
     assert response.status_code == 413 and response.json()["field"] == "photos"
     assert not Case.objects.exists() and not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_the_moderation_page_shows_the_acceptor_the_photos_before_acceptance(client, reported, cast):
+    client.force_login(cast["acceptor"])
+    html = client.get("/console/moderation/").content.decode()
+    [src] = IMG_SRC.findall(html[html.index("<tbody>"):])
+    assert fetch_image(client, src).size == (64, 48)
