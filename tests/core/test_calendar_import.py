@@ -160,3 +160,11 @@ def test_the_service_names_the_field_of_the_first_refusal():
         arrangement_import(rows=[("line 2", {"date": "2027-01-01", "kind": "?"})], actor=None)
     assert refused.value.field == "kind"
     assert refused.value.details == [{"row": "line 2", "field": "kind", "message": refused.value.details[0]["message"]}]
+
+
+def test_refusals_are_listed_in_file_order_whichever_check_found_them(tmp_path):
+    text = ARRANGEMENT_2027.replace("2027-01-01,holiday", "2026-01-01,holiday").replace("清明节", "清明节,x")
+    with pytest.raises(CommandError) as refused:
+        run(tmp_path, text)
+    message = str(refused.value)
+    assert message.index("line 3 (date)") < message.index("line 7 (name)")

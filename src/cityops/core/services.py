@@ -155,6 +155,8 @@ def _clean_arrangement(rows: list[tuple[str, dict[str, str]]],
         year = _check_year(year if year is not None else _inferred_year(parsed))
         days = _collect_days(parsed, year, errors)
     if errors:
+        order = {label: i for i, (label, _raw) in enumerate(rows)}
+        errors.sort(key=lambda error: order.get(error["row"], len(order)))  # in file order, whichever check refused
         first = errors[0]
         raise InvalidInput(
             _("%(n)d row(s) refused, nothing imported; %(where)s: %(message)s")
