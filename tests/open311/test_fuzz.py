@@ -14,7 +14,9 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")  # a test dependency (pyproject's `test` extra)
 
+from django.core.signals import request_finished, request_started  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.db import close_old_connections  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
@@ -30,6 +32,18 @@ MAX_EXAMPLES = 20
 APP = get_wsgi_application()
 
 
+@pytest.fixture
+def _keep_the_test_connection():
+    """As Django's test client does: the WSGI handler would otherwise close the test's connection after each call
+    (on PostgreSQL, its transaction with it)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.mark.usefixtures("_keep_the_test_connection")
 def test_georeport_answers_every_generated_request_without_a_server_error(city, services, api_key):
     public_case(city, state="closed", result="已清运")
     public_case(city, state="reported")
