@@ -14,9 +14,13 @@ from django.shortcuts import render
 from cityops.core.audit import audit_log
 
 
-def client_ip(request: HttpRequest) -> str:
-    """The caller's address as Django sees it; behind a proxy, the proxy middleware must set REMOTE_ADDR."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+def client_ip(request: HttpRequest) -> str | None:
+    """The caller's address as Django sees it (REMOTE_ADDR), or None for a request without one.
+
+    None, not a placeholder: axes stores the address in an inet column, which PostgreSQL checks (a login made
+    in code, like the test client's force_login, has no address).
+    """
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def lockout_response(request: HttpRequest, original_response: HttpResponse | None = None,
