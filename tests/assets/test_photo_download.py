@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from tests.core.test_uploads import png_header_only_bomb
+from cityops.testing.images import png_bomb
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/assets"
@@ -52,7 +52,7 @@ def test_an_uploaded_photo_is_listed_and_served_to_staff_in_scope(client, person
 
 def test_a_12000_by_12000_png_is_refused_with_422_naming_the_image(client, personas, census):
     client.force_login(personas["admin"])
-    bomb = SimpleUploadedFile("big.png", png_header_only_bomb(12_000, 12_000))
+    bomb = SimpleUploadedFile("big.png", png_bomb(12_000, 12_000))
     response = client.post(f"{URL}/{census['east1'].ident}/photos", {"image": bomb})
     assert response.status_code == 422 and response.json()["field"] == "image"
 
@@ -80,7 +80,7 @@ def test_the_admin_refuses_a_12000_by_12000_png(census):
     from cityops.assets.admin import ComponentPhotoForm
     from cityops.assets.models import ComponentPhoto
 
-    bomb = SimpleUploadedFile("big.png", png_header_only_bomb(12_000, 12_000))
+    bomb = SimpleUploadedFile("big.png", png_bomb(12_000, 12_000))
     form = ComponentPhotoForm(data={"caption": "", "taken_at": "2026-12-01 10:00"}, files={"image": bomb},
                               instance=ComponentPhoto(component=census["east1"]))
     assert not form.is_valid() and "image" in form.errors

@@ -92,9 +92,9 @@ def test_a_case_of_another_district_or_unknown_is_404(as_user, case):
 
 
 def test_a_12000_by_12000_png_is_413_naming_the_file_and_nothing_is_stored(as_user, case, tmp_path):
-    from tests.core.test_uploads import png_header_only_bomb
+    from cityops.testing.images import png_bomb
 
-    bomb = SimpleUploadedFile("big.png", png_header_only_bomb(12_000, 12_000), content_type="image/png")
+    bomb = SimpleUploadedFile("big.png", png_bomb(12_000, 12_000), content_type="image/png")
     response = as_user("inspector").post(f"{URL}/{case.number}/photos", {"file": bomb, "phase": "before"})
     assert response.status_code == 413 and response.json()["field"] == "file"
     assert not CasePhoto.objects.exists() and not [p for p in tmp_path.rglob("*") if p.is_file()]

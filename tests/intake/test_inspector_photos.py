@@ -13,8 +13,8 @@ from PIL import Image
 from cityops.cases.models import Case, CaseState
 from cityops.cases.photos import case_photo_add
 from cityops.testing import factories as f
+from cityops.testing.images import png_bomb
 from tests.cases.api_support import image_bytes
-from tests.core.test_uploads import png_header_only_bomb
 from tests.intake.test_inspector_api import post_report, report_body
 
 IMG_SRC = re.compile(r'<img src="([^"]+)"')
@@ -42,7 +42,7 @@ def test_a_verification_task_shows_the_reported_photo(client, personas, city):
 
 def test_a_12000_by_12000_png_from_the_app_is_413_naming_the_photo(client, personas, city):
     client.force_login(personas["inspector"])
-    bomb = "data:image/png;base64," + base64.b64encode(png_header_only_bomb(12_000, 12_000)).decode()
+    bomb = "data:image/png;base64," + base64.b64encode(png_bomb(12_000, 12_000)).decode()
     response = post_report(client, report_body(photos=[bomb]))
     assert response.status_code == 413 and response.json()["field"] == "photos.0"
     assert not Case.objects.exists()

@@ -14,7 +14,7 @@ from PIL import Image
 from cityops.cases.models import Case, CasePhoto
 from cityops.intake.models import PublicCategory
 from cityops.intake.portal_services import case_public_hide
-from tests.core.test_uploads import png_header_only_bomb
+from cityops.testing.images import png_bomb
 from tests.intake.portal_support import EAST, accept, photo, solved, staff
 
 API = "/api/v1/public"
@@ -116,7 +116,7 @@ def test_a_photo_of_a_staff_case_without_a_tracking_code_is_never_public(client,
 def test_a_12000_by_12000_png_is_refused_by_the_portal_with_413_and_nothing_is_written(client, city, tmp_path):
     token, answer = solved()
     category = PublicCategory.objects.get(catalog_class__code="06010")
-    bomb = SimpleUploadedFile("big.png", png_header_only_bomb(12_000, 12_000), content_type="image/png")
+    bomb = SimpleUploadedFile("big.png", png_bomb(12_000, 12_000), content_type="image/png")
     response = client.post(f"{API}/requests", {"category": category.pk, "description": "大图", "lon": EAST[0],
                                                "lat": EAST[1], "challenge_token": token,
                                                "challenge_answer": answer, "photos": [bomb]})
