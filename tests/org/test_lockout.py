@@ -100,5 +100,6 @@ def test_an_administrator_unlocks_a_user_in_the_admin(client, personas):
     response = client.post("/admin/axes/accessattempt/", {"action": "delete_selected", "post": "yes",
                                                           "_selected_action": attempts})
     assert response.status_code == 302 and not AccessAttempt.objects.exists()
+    assert AuditEvent.objects.filter(action="org.login_attempt.deleted", actor_user=personas["admin"]).exists()
     client.logout()
     assert login(client, "/accounts/login/", "dispatcher", PASSWORD).status_code == 302

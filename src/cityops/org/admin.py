@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
@@ -253,3 +255,13 @@ class ApiTokenAdmin(PlatformAdminOnlyMixin, AuditedAdminMixin, admin.ModelAdmin)
             ngettext("%(n)d API token revoked.", "%(n)d API tokens revoked.", done) % {"n": done},
             messages.SUCCESS,
         )
+
+
+# Unlocking a login locked out by django-axes means deleting its access attempts: a change like any other,
+# audited (`org.login_attempt.deleted`) and left to platform administrators, as users and tokens are.
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(PlatformAdminOnlyMixin, AuditedAdminMixin, AxesAccessAttemptAdmin):
+    audit_prefix = "org.login_attempt"
