@@ -67,6 +67,9 @@ def test_once_accepted_anyone_gets_the_photo_the_tracking_page_shows(client, rep
     accept(reported, cast)
     [src] = tracking_page_images(client, reported)
     assert fetch_image(client, src).size == (64, 48)
+    html = client.get(f"/portal/track/{reported.tracking_code}/").content.decode()
+    [full] = re.findall(r'<a href="(/photos/cases/[^"]+)"', html)
+    assert fetch_image(client, full).size == (64, 48)
     response = client.get(src)
     assert response["Cache-Control"] == "public, max-age=300"
     # The public API's URLs are the same download.
