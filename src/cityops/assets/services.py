@@ -20,7 +20,7 @@ from cityops.assets.validation import ComponentCleaner, parse_date, parse_status
 from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict, Forbidden, InvalidInput
 from cityops.core.permissions import require_role, require_token_scope, scope_paths
-from cityops.core.uploads import EXTENSIONS, prepared_photo
+from cityops.core.uploads import EXTENSIONS, oversized_format, prepared_photo
 
 # A concurrent creator may take the sequence we picked; retry with the next one this many times.
 ALLOCATION_ATTEMPTS = 5
@@ -243,3 +243,23 @@ def _upsert(cleaned: list[dict]) -> ImportResult:
     Component.objects.bulk_update(to_update, _UPDATABLE, batch_size=500)
     return ImportResult(created=len(to_create), updated=len(to_update),
                         idents=[c.ident for c in to_create + to_update])
+
+
+def component_photos_shrink(*, actor: Any) -> int:
+    """Store again, downscaled, the component photos larger than `CITYOPS_PHOTO_MAX_EDGE`; returns how many."""
+    shrunk = 0
+    for photo in ComponentPhoto.objects.select_related("component").order_by("pk").iterator(chunk_size=200):
+        image_format = oversized_format(photo.image)
+        if image_format is None:
+            continue
+        with photo.image.open("rb") as source:
+            prepared = prepared_photo(source, image_format, thumbnail_side=None)
+        old = photo.image.name
+        photo.image.save(f"{photo.component.ident}-{uuid.uuid4().hex[:12]}.{EXTENSIONS[image_format]}",
+                         prepared.image, save=False)
+        photo.save(update_fields=["image"])
+        photo.image.storage.delete(old)
+        shrunk += 1
+    if shrunk:
+        audit_log(actor=actor, action="assets.component.photos_shrunk", data={"photos": shrunk})
+    return shrunk

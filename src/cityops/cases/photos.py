@@ -17,7 +17,7 @@ from cityops.cases.workflow import handler_responsible
 from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cityops.core.permissions import is_platform_admin, require_token_scope
-from cityops.core.uploads import CONTENT_TYPES, EXTENSIONS, check_image, prepared_photo
+from cityops.core.uploads import CONTENT_TYPES, EXTENSIONS, check_image, oversized_format, prepared_photo
 
 MAX_PHOTOS_PER_PHASE = 9
 THUMBNAIL_SIDE = 320
@@ -126,6 +126,37 @@ def _actor_label(actor: Any) -> str:
     token = getattr(actor, "via_token", None)
     label = str(actor)
     return (f"{label} (token {token.prefix})" if token is not None else label)[:150]
+
+
+# --- photos stored before the size limit ------------------------------------------------------------------
+
+
+def case_photos_shrink(*, actor: Any) -> int:
+    """Store again, downscaled with a new thumbnail, the photos larger than `CITYOPS_PHOTO_MAX_EDGE` (uploaded
+    before the limit existed); returns how many. The old files are removed once the rows point at the new ones."""
+    shrunk = 0
+    for photo in CasePhoto.objects.select_related("case").order_by("pk").iterator(chunk_size=200):
+        image_format = oversized_format(photo.image)
+        if image_format is not None:
+            _shrink(photo, image_format)
+            shrunk += 1
+    if shrunk:
+        audit_log(actor=actor, action="case.photos_shrunk", data={"photos": shrunk})
+    return shrunk
+
+
+def _shrink(photo: CasePhoto, image_format: str) -> None:
+    with photo.image.open("rb") as source:
+        prepared = prepared_photo(source, image_format, thumbnail_side=THUMBNAIL_SIDE)
+    old = [photo.image.name, photo.thumbnail.name]
+    name = f"{photo.case.number}-{photo.phase}-{uuid.uuid4().hex[:12]}"
+    photo.image.save(f"{name}.{EXTENSIONS[image_format]}", prepared.image, save=False)
+    photo.thumbnail.save(f"{name}.jpg", prepared.thumbnail, save=False)
+    photo.size = prepared.image.size
+    photo.save(update_fields=["image", "thumbnail", "size"])
+    storage = photo.image.storage
+    for stale in filter(None, old):
+        storage.delete(stale)
 
 
 # --- who may see a photo ----------------------------------------------------------------------------------

@@ -93,6 +93,17 @@ def _bomb_warnings_silenced() -> Iterator[None]:
         yield
 
 
+def oversized_format(field_file: Any) -> str | None:
+    """The format of a stored photo larger than `CITYOPS_PHOTO_MAX_EDGE`, None when it is within it (or unreadable,
+    or so large that Pillow refuses to open it: such a file is left as it is)."""
+    try:
+        with _bomb_warnings_silenced(), field_file.open("rb") as stored, Image.open(stored) as image:
+            too_large = max(image.size) > photo_max_edge() and image.format in ALLOWED_IMAGE_FORMATS
+            return image.format if too_large else None
+    except (*_UNREADABLE, Image.DecompressionBombError):
+        return None
+
+
 @dataclass(frozen=True)
 class PreparedPhoto:
     """What is stored of a checked upload: the image, its JPEG thumbnail (or None) and the image's size."""
