@@ -219,7 +219,7 @@ if _PROXY_SSL_HEADER:
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Geolocation for the portal's "near me" and the inspector app; nothing else a page may ask the browser for.
-CITYOPS_PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), interest-cohort=()"
+CITYOPS_PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"
 
 
 def _tile_hosts(url: str) -> list[str]:

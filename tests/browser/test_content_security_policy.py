@@ -19,11 +19,15 @@ document.addEventListener("securitypolicyviolation", function (e) {
 """
 
 
+# Chromium's console reports of a refused resource and of a header it cannot read.
+REPORTED = ("Content Security Policy", "Permissions-Policy")
+
+
 def watched(page) -> list[str]:
     """Start collecting CSP violations (events and console reports) of every page this tab opens."""
     page.context.add_init_script(WATCH)
     seen: list[str] = []
-    page.on("console", lambda msg: seen.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.on("console", lambda msg: seen.append(msg.text) if any(h in msg.text for h in REPORTED) else None)
     return seen
 
 
