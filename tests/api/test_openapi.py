@@ -41,3 +41,60 @@ def test_shared_refusals_are_declared(path, method, statuses):
 def test_the_public_api_declares_no_401():
     responses = api.get_openapi_schema()["paths"]["/api/v1/public/categories"]["get"]["responses"]
     assert 401 not in responses
+
+
+def _query_param(path: str, name: str) -> dict:
+    operation = api.get_openapi_schema()["paths"][path]["get"]
+    return next(p["schema"] for p in operation["parameters"] if p["name"] == name)
+
+
+def _bounds(schema: dict) -> tuple:
+    schema = next((s for s in schema.get("anyOf", []) if s.get("type") != "null"), schema)
+    return schema.get("minimum", schema.get("exclusiveMinimum")), schema.get("maximum")
+
+
+@pytest.mark.parametrize("path, name, bounds", [
+    ("/api/v1/catalog/classes", "limit", (1, 200)),
+    ("/api/v1/catalog/classes", "offset", (0, 1_000_000_000)),
+    ("/api/v1/public/nearby", "limit", (1, 200)),
+    ("/api/v1/public/nearby", "radius", (50, 3000)),
+    ("/api/v1/public/nearby", "lon", (-180, 180)),
+    ("/api/v1/assets/nearest", "limit", (1, 100)),
+    ("/api/v1/assets/nearest", "radius", (0, 5000)),
+    ("/api/v1/geo/locate", "lat", (-90, 90)),
+    ("/api/v1/geo/regions", "zoom", (0, 22)),
+    ("/api/v1/command/clusters", "zoom", (0, 20)),
+    ("/api/v1/command/inspectors", "hours", (1, 72)),
+    ("/api/v1/analytics/stats", "limit", (1, 50_000)),
+    ("/api/v1/analytics/hotspots", "limit", (1, 5000)),
+    ("/api/v1/analytics/top-places", "limit", (1, 100)),
+    ("/api/v1/analytics/top-classes", "limit", (1, 50)),
+    ("/api/v1/analytics/forecast", "limit", (1, 30)),
+])
+def test_the_limits_the_code_enforces_are_published(path, name, bounds):
+    assert _bounds(_query_param(path, name)) == bounds
+
+
+@pytest.mark.parametrize("model, field, expected", [
+    ("CaseIn", "crs", ["bd09", "gcj02", "wgs84"]),
+    ("RequestIn", "kind", ["extension", "return", "suspension", "void"]),
+])
+def test_choices_are_published_as_enums(model, field, expected):
+    schemas = api.get_openapi_schema()["components"]["schemas"]
+    prop = schemas[model]["properties"][field]
+    ref = prop.get("$ref") or next(s["$ref"] for s in prop.get("allOf", []) if "$ref" in s)
+    assert sorted(schemas[ref.rsplit("/", 1)[1]]["enum"]) == expected
+
+
+@pytest.mark.parametrize("model, field, maximum", [
+    ("RequestIn", "extra_minutes", 60 * 24 * 90),
+    ("RatingIn", "satisfaction", 5),
+])
+def test_body_numbers_state_their_range(model, field, maximum):
+    prop = api.get_openapi_schema()["components"]["schemas"][model]["properties"][field]
+    assert _bounds(prop)[1] == maximum
+
+
+def test_an_inspector_report_states_its_photo_limit():
+    prop = api.get_openapi_schema()["components"]["schemas"]["ReportIn"]["properties"]["photos"]
+    assert prop["maxItems"] == 6

@@ -141,7 +141,7 @@ def test_bad_input_is_422_naming_the_field_and_nothing_is_written(client, source
 def test_a_body_that_is_not_json_is_422(client, source):
     response = post(client, None, raw=b"not json")
     assert response.status_code == 422
-    assert response.json()["field"] == "body"
+    assert (response.json()["code"], response.json()["field"]) == ("malformed_body", "body")
 
 
 def test_a_bad_signature_is_refused(client, source):

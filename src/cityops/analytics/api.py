@@ -24,6 +24,18 @@ router = Router()
 
 
 ERRORS = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+# Row limits (low, high, default): the query schemas state them and positive_int applies the same numbers.
+STATS_LIMIT, HOTSPOTS_LIMIT, TOP_PLACES_LIMIT, TOP_CLASSES_LIMIT = (1, 50_000, 1000), (1, 5000, 500), (1, 100, 10), (1, 50, 10)
+
+
+def _limit_field(bounds: tuple[int, int, int], description: str) -> Any:
+    low, high, default = bounds
+    return Field(None, ge=low, le=high, description=f"{description} ({low}–{high}, default {default}).")
+
+
+def _limit(value: int | None, bounds: tuple[int, int, int]) -> int:
+    low, high, default = bounds
+    return positive_int(value, "limit", low=low, high=high, default=default)
 
 
 class StatsQuery(Schema):
@@ -38,8 +50,8 @@ class StatsQuery(Schema):
 class DimensionQuery(StatsQuery):
     dimension: str = Field("class", description="class, source, region (one level below `region`), district, "
                                                  "street, community, grid, department, state, day, week, month.")
-    limit: str | None = Field(None, description="At most this many rows, most reported first (1–50000, default "
-                                                "1000; time dimensions always have every bucket).")
+    limit: int | None = _limit_field(STATS_LIMIT, "At most this many rows, most reported first; time dimensions "
+                                                  "always have every bucket")
 
 
 class PeriodOut(Schema):
@@ -143,7 +155,7 @@ def stats(request: HttpRequest, query: Query[DimensionQuery]) -> dict[str, Any]:
     previous period (环比) and the same period a year before (同比)."""
     scope = _scope(request, query)
     period = period_parse(query.start, query.end)
-    limit = positive_int(query.limit, "limit", low=1, high=50_000, default=1000)
+    limit = _limit(query.limit, STATS_LIMIT)
     return dimension_out(stats_by_dimension(scope=scope, period=period, dimension=query.dimension, user=request.auth,
                                             limit=limit))
 
@@ -161,7 +173,7 @@ def heat(request: HttpRequest, query: Query[StatsQuery]) -> dict[str, Any]:
 class HotspotsQuery(StatsQuery):
     resolution: str | None = Field(None, description="H3 resolution 5–10 (default from `zoom`, else 8).")
     zoom: str | None = Field(None, description="Map zoom level; picks the resolution when none is given.")
-    limit: str | None = Field(None, description="At most this many hexagons, busiest first (1–5000, default 500).")
+    limit: int | None = _limit_field(HOTSPOTS_LIMIT, "At most this many hexagons, busiest first")
 
 
 @router.get("/hotspots", url_name="analytics-hotspots", response={200: HotspotsOut, **ERRORS}, summary="High-incidence places: H3 hexagons")
@@ -170,14 +182,14 @@ def hotspots(request: HttpRequest, query: Query[HotspotsQuery]) -> dict[str, Any
     scope = _scope(request, query)
     period = period_parse(query.start, query.end)
     resolution = highs.resolution_parse(query.resolution, query.zoom)
-    limit = positive_int(query.limit, "limit", low=1, high=5000, default=500)
+    limit = _limit(query.limit, HOTSPOTS_LIMIT)
     spots = highs.hotspots(scope=scope, period=period, resolution=resolution, limit=limit)
     return highs.hotspots_geojson(spots, resolution=resolution)
 
 
 class TopPlacesQuery(StatsQuery):
     level: str = Field("grid", description="grid, community, street or district.")
-    limit: str | None = Field(None, description="How many (1–100, default 10).")
+    limit: int | None = _limit_field(TOP_PLACES_LIMIT, "How many")
 
 
 @router.get("/top-places", url_name="analytics-top-places", response={200: list[AnalyticsPlaceOut], **ERRORS}, summary="Top grids or streets")
@@ -185,12 +197,12 @@ def top_places(request: HttpRequest, query: Query[TopPlacesQuery]) -> list[Any]:
     """The regions of a level with the most reports in the period (高发网格 / 高发街道)."""
     scope = _scope(request, query)
     period = period_parse(query.start, query.end)
-    limit = positive_int(query.limit, "limit", low=1, high=100, default=10)
+    limit = _limit(query.limit, TOP_PLACES_LIMIT)
     return highs.top_places(scope=scope, period=period, level=query.level, limit=limit)
 
 
 class TopClassesQuery(StatsQuery):
-    limit: str | None = Field(None, description="How many classes (1–50, default 10).")
+    limit: int | None = _limit_field(TOP_CLASSES_LIMIT, "How many classes")
     granularity: str = Field("week", description="week or month.")
 
 
@@ -199,7 +211,7 @@ def top_classes(request: HttpRequest, query: Query[TopClassesQuery]) -> dict[str
     """The most reported classes and their counts per week or month (高发类型)."""
     scope = _scope(request, query)
     period = period_parse(query.start, query.end)
-    limit = positive_int(query.limit, "limit", low=1, high=50, default=10)
+    limit = _limit(query.limit, TOP_CLASSES_LIMIT)
     top = highs.top_classes(scope=scope, period=period, limit=limit, granularity=query.granularity)
     return {"period": _period(period), "granularity": top.granularity, "total": top.total,
             "buckets": [b.isoformat() for b in top.buckets], "classes": top.classes}
@@ -207,7 +219,7 @@ def top_classes(request: HttpRequest, query: Query[TopClassesQuery]) -> dict[str
 
 class ForecastQuery(StatsQuery):
     level: str = Field("street", description="Region level of the regional series: district, street or community.")
-    limit: str | None = Field(None, description="How many regions and classes (the busiest; 1–30, default 10).")
+    limit: int | None = _limit_field((1, fc.MAX_LIMIT, fc.DEFAULT_LIMIT), "How many regions and classes, the busiest")
 
 
 class ForecastSeriesOut(Schema):

@@ -61,7 +61,7 @@ class NearestOut(Schema):
 
 @router.get("", summary="Components within a bbox, as GeoJSON for the map")
 def component_map(request: HttpRequest, bbox: str, class_: str | None = Query(None, alias="class"), status: str | None = None,
-                  limit: int | None = None) -> dict:
+                  limit: int | None = Query(None, ge=1)) -> dict:
     """Components inside `bbox` (minlon,minlat,maxlon,maxlat) in the caller's scope; 422 asks to zoom in."""
     require_token_scope(request.auth, "assets:read")
     catalog_class = selectors.component_class_from_ref(class_) if class_ else None
@@ -70,8 +70,10 @@ def component_map(request: HttpRequest, bbox: str, class_: str | None = Query(No
 
 
 @router.get("/nearest", response=list[NearestOut], summary="The components nearest to a point")
-def component_nearest(request: HttpRequest, lon: float, lat: float, class_: str | None = Query(None, alias="class"), limit: int = 10,
-                      radius: float = 200.0) -> list[dict[str, Any]]:
+def component_nearest(request: HttpRequest, lon: float = Query(..., ge=-180, le=180),
+                      lat: float = Query(..., ge=-90, le=90), class_: str | None = Query(None, alias="class"),
+                      limit: int = Query(10, ge=1, le=selectors.MAX_NEAREST_LIMIT),
+                      radius: float = Query(200.0, gt=0, le=selectors.MAX_NEAREST_RADIUS_M)) -> list[dict[str, Any]]:
     """Closest first, within `radius` metres (≤ 5000), in the caller's scope; for report forms and dispatch."""
     require_token_scope(request.auth, "assets:read")
     catalog_class = selectors.component_class_from_ref(class_) if class_ else None

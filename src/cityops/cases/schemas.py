@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
+from pydantic import StrictBool, StrictInt
 
-from cityops.core.api_schemas import ErrorOut  # noqa: F401 (re-exported)
+from cityops.cases.models import RequestKind, VoidReason
+from cityops.cases.services import MAX_EXTENSION_MINUTES
+from cityops.core.api_schemas import ErrorOut, Latitude, Longitude, Version  # noqa: F401 (ErrorOut re-exported)
+from cityops.geo.locate import Crs
 
 # --- input ------------------------------------------------------------------------------------------------
 
@@ -19,15 +23,15 @@ class CaseIn(Schema):
                                description='Class reference: "matter:06010", "component:01001" or "06010".')
     urgency: str | None = Field(None, max_length=20, description="Urgency code; the default level when left out.")
     description: str = Field(..., min_length=1, max_length=2000)
-    lon: float
-    lat: float
-    crs: str = Field("wgs84", description="wgs84 (GPS), gcj02 (Amap/Tencent) or bd09 (Baidu).")
+    lon: Longitude
+    lat: Latitude
+    crs: Crs = Field(Crs.WGS84, description="wgs84 (GPS), gcj02 (Amap/Tencent) or bd09 (Baidu).")
     address: str = Field("", max_length=200)
     component: str | None = Field(None, max_length=17, description="17-digit identifier of the component concerned.")
     source: str | None = Field(None, description="Intake channel; staff: inspector, staff or hotline.")
     reporter_name: str = Field("", max_length=60)
     reporter_contact: str = Field("", max_length=120)
-    self_handled: bool = Field(False, description="Solved on the spot by the reporter (自处理).")
+    self_handled: StrictBool = Field(False, description="Solved on the spot by the reporter (自处理).")
     result: str = Field("", max_length=2000, description="What was done, for a self-handled report.")
     recurrence_of: str | None = Field(None, max_length=16, description="Number of a closed case that recurred.")
 
@@ -35,20 +39,21 @@ class CaseIn(Schema):
 class ActionIn(Schema):
     """Every workflow action names the case version the caller saw; a stale one is refused with 409."""
 
-    version: int = Field(..., ge=1)
+    version: Version
     note: str = Field("", max_length=2000)
 
 
 class VerifyIn(ActionIn):
-    confirmed: bool = Field(..., description="The problem exists on site (核实属实).")
+    confirmed: StrictBool = Field(..., description="The problem exists on site (核实属实).")
 
 
 class DispatchIn(ActionIn):
-    department: str | None = Field(None, description="Department code; the proposed department when left out.")
+    department: str | None = Field(None, max_length=32,
+                                   description="Department code; the proposed department when left out.")
 
 
 class PassDownIn(ActionIn):
-    unit: str = Field(..., min_length=1, description="Code of the sub-unit taking the case over.")
+    unit: str = Field(..., min_length=1, max_length=32, description="Code of the sub-unit taking the case over.")
 
 
 class HandleIn(ActionIn):
@@ -56,7 +61,7 @@ class HandleIn(ActionIn):
 
 
 class CheckIn(ActionIn):
-    passed: bool = Field(..., description="The fix holds (核查通过); false sends the case back as rework.")
+    passed: StrictBool = Field(..., description="The fix holds (核查通过); false sends the case back as rework.")
 
 
 class MergeIn(ActionIn):
@@ -64,14 +69,16 @@ class MergeIn(ActionIn):
 
 
 class RequestIn(ActionIn):
-    kind: str = Field(..., description="extension, return, suspension or void.")
+    kind: RequestKind = Field(..., description="extension, return, suspension or void.")
     reason: str = Field(..., min_length=1, max_length=1000)
-    extra_minutes: int | None = Field(None, ge=1, description="Extension only: the time asked for.")
-    void_reason: str = Field("", description="Void only: invalid, duplicate, out_of_scope or not_found.")
+    extra_minutes: StrictInt | None = Field(None, ge=1, le=MAX_EXTENSION_MINUTES,
+                                            description="Extension only: the time asked for, in minutes.")
+    void_reason: VoidReason | Literal[""] = Field("", description="Void only: invalid, duplicate, out_of_scope or "
+                                                                  "not_found.")
 
 
 class DecideIn(Schema):
-    approve: bool
+    approve: StrictBool
     note: str = Field("", max_length=1000)
 
 

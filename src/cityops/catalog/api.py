@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from cityops.catalog import selectors, services
 from cityops.catalog.models import CatalogClass, ClassKind
@@ -62,8 +62,9 @@ class ClassFilters(Schema):
     kind: ClassKind | None = None
     major: str | None = None
     include_retired: bool = False
-    limit: int = 50
-    offset: int = 0
+    limit: int = Field(50, ge=1, le=MAX_PAGE)
+    # Bounded: an offset past SQLite's 64-bit integers would end as a 500.
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 class UrgencyOut(Schema):
@@ -121,7 +122,7 @@ def class_list(request: HttpRequest, filters: Query[ClassFilters]) -> dict[str, 
     qs = selectors.catalog_class_search(
         q=filters.q, kind=filters.kind, major=filters.major, include_retired=filters.include_retired
     )
-    limit, offset = max(1, min(filters.limit, MAX_PAGE)), max(0, filters.offset)
+    limit, offset = filters.limit, filters.offset
     return {"total": qs.count(), "limit": limit, "offset": offset,
             "items": [_class_out(c) for c in qs[offset : offset + limit]]}
 

@@ -8,7 +8,7 @@ parameters everywhere: `class`, `state` (open states only, repeat or comma-separ
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
@@ -34,7 +34,7 @@ class MapFilterQuery(Schema):
     source: str | None = Field(None, description="Report channel (inspector, citizen, hotline, …).")
     reported_from: str | None = Field(None, alias="from", description="Reported since (ISO date or date-time).")
     reported_to: str | None = Field(None, alias="to", description="Reported until (ISO date, inclusive).")
-    overdue: str | None = Field(None, description="true: overdue cases only.")
+    overdue: Literal["true", "false"] | None = Field(None, description="true: overdue cases only.")
 
 
 def _caller(request: HttpRequest, scope: str = "cases:read") -> Any:
@@ -45,7 +45,8 @@ def _caller(request: HttpRequest, scope: str = "cases:read") -> Any:
 
 @router.get("/clusters", response={200: dict, **ERRORS}, url_name="command_clusters",
             summary="Open cases in a bbox, clustered for a zoom")
-def clusters(request: HttpRequest, bbox: str, zoom: str, filters: Query[MapFilterQuery]) -> Any:
+def clusters(request: HttpRequest, bbox: str, filters: Query[MapFilterQuery],
+             zoom: int = Query(..., ge=0, le=selectors.MAX_ZOOM)) -> Any:
     """Clusters of open cases per map cell (count, mean position, overdue count, counts per state, dominant
     state) and individual cases where a cell holds three or fewer, or at zoom ≥ 17 when at most 2,000 are in
     view. `bbox` is minlon,minlat,maxlon,maxlat (WGS84), at most 4,096 screen pixels across at `zoom` (0–20)."""
@@ -56,7 +57,8 @@ def clusters(request: HttpRequest, bbox: str, zoom: str, filters: Query[MapFilte
 
 @router.get("/load", response={200: dict, **ERRORS}, url_name="command_load",
             summary="Open and overdue counts per region in a bbox, as GeoJSON")
-def load(request: HttpRequest, bbox: str, zoom: str, filters: Query[MapFilterQuery], level: str | None = None) -> Any:
+def load(request: HttpRequest, bbox: str, filters: Query[MapFilterQuery],
+         zoom: int = Query(..., ge=0, le=selectors.MAX_ZOOM), level: str | None = None) -> Any:
     """Regions of `level` (grid, community, street, district; by zoom when omitted: districts below 11, streets
     to 12, communities to 14, grids from 15) in `bbox`, simplified for `zoom`, each with `open` and `overdue`."""
     user = _caller(request)
@@ -66,7 +68,8 @@ def load(request: HttpRequest, bbox: str, zoom: str, filters: Query[MapFilterQue
 
 @router.get("/inspectors", response={200: dict, **ERRORS}, url_name="command_inspectors",
             summary="Inspectors' last positions")
-def inspectors(request: HttpRequest, hours: int = selectors.POSITION_HOURS) -> Any:
+def inspectors(request: HttpRequest,
+               hours: int = Query(selectors.POSITION_HOURS, ge=1, le=selectors.MAX_POSITION_HOURS)) -> Any:
     """Each inspector in the caller's scope with a position in the last `hours` (1–72): their last one."""
     user = _caller(request)
     return selectors.inspector_positions(user=user, hours=hours)
@@ -82,7 +85,7 @@ def track(request: HttpRequest, username: str, day: str | None = None) -> Any:
 
 @router.get("/components", response={200: dict, **ERRORS}, url_name="command_components",
             summary="Components in a bbox (close zooms only)")
-def components(request: HttpRequest, bbox: str, zoom: str) -> Any:
+def components(request: HttpRequest, bbox: str, zoom: int = Query(..., ge=0, le=selectors.MAX_ZOOM)) -> Any:
     """The component census (部件) inside `bbox` at zoom ≥ 17; an empty collection with `zoom_in` further out."""
     user = _caller(request, "assets:read")
     return selectors.component_layer(user=user, bbox=parse_bbox(bbox), zoom=selectors.check_zoom(zoom))
@@ -90,7 +93,8 @@ def components(request: HttpRequest, bbox: str, zoom: str) -> Any:
 
 @router.get("/feed", response={200: dict, **ERRORS}, url_name="command_feed",
             summary="New and overdue cases since a cursor")
-def feed(request: HttpRequest, filters: Query[MapFilterQuery], after: int | None = None) -> Any:
+def feed(request: HttpRequest, filters: Query[MapFilterQuery],
+         after: int | None = Query(None, ge=0, le=2**62, description="`cursor` of the previous answer.")) -> Any:
     """`case.reported` and `case.overdue` events of matching cases, newest first; pass `cursor` back as `after`."""
     user = _caller(request)
     return selectors.case_feed(user=user, filters=selectors.map_filters(request.GET), after=after)

@@ -19,6 +19,7 @@ DESCRIPTIONS = {
     403: "The role, the token's scope or the session's CSRF token refuses it (`forbidden`, `csrf_failed`).",
     404: "An object named in the path does not exist or lies outside the caller's scope (`not_found`).",
     422: "A parameter or the body is refused (`invalid`, `malformed_body`); `field` names it.",
+    429: "Too many wrong API tokens from this address or with this prefix (`rate_limited`, with Retry-After).",
 }
 
 
@@ -39,7 +40,7 @@ def _common_statuses(operation: dict[str, Any]) -> list[int]:
     parameters = operation.get("parameters", [])
     statuses = []
     if operation.get("security"):
-        statuses += [401, 403]
+        statuses += [401, 403, 429]
     if any(p.get("in") == "path" for p in parameters):
         statuses.append(404)
     if parameters or operation.get("requestBody"):

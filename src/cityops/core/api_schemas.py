@@ -7,9 +7,14 @@ from typing import Annotated, Any
 from ninja import Field, Schema
 from pydantic import Strict
 
-# Strict: JSON's true/false must not pass as 1/0 (pydantic's lax mode would read them as numbers); integers pass.
+# In JSON bodies numbers and booleans are strict: JSON's true/false must not pass as 1/0, nor 0/"yes" as a
+# boolean (pydantic's lax mode reads them so). Integers still pass as numbers. Query and form values arrive as
+# text and are parsed, so their types (the *Param ones) stay lax; their bounds are the same.
 Longitude = Annotated[float, Strict(), Field(ge=-180, le=180, description="WGS-84 longitude, degrees.")]
 Latitude = Annotated[float, Strict(), Field(ge=-90, le=90, description="WGS-84 latitude, degrees.")]
+LongitudeParam = Annotated[float, Field(ge=-180, le=180, description="WGS-84 longitude, degrees.")]
+LatitudeParam = Annotated[float, Field(ge=-90, le=90, description="WGS-84 latitude, degrees.")]
+Version = Annotated[int, Strict(), Field(ge=1, description="The case version you saw (from the case's `version`).")]
 StrictMetres = Annotated[float, Strict(), Field(ge=0)]
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from cityops.core.api_schemas import ErrorOut
 from cityops.core.permissions import require_token_scope
 from cityops.geo import selectors
 from cityops.geo.locate import Crs, locate_or_raise
+from cityops.geo.models import Level
 
 router = Router()
 
@@ -32,7 +33,8 @@ class LocationOut(Schema):
 
 
 @router.get("/locate", response={200: LocationOut, 422: ErrorOut}, summary="Locate a point in the unit grids")
-def locate_point(request: HttpRequest, lon: float, lat: float, crs: str = Crs.WGS84.value) -> Any:
+def locate_point(request: HttpRequest, lon: float = Query(..., ge=-180, le=180), lat: float = Query(..., ge=-90, le=90),
+                 crs: Crs = Crs.WGS84) -> Any:
     """The unit grid (单元网格) and its community, street, district and city containing the point.
 
     `crs` is `wgs84` (GPS, default), `gcj02` (Amap/Tencent) or `bd09` (Baidu). A point outside the
@@ -43,7 +45,8 @@ def locate_point(request: HttpRequest, lon: float, lat: float, crs: str = Crs.WG
 
 
 @router.get("/regions", summary="Regions of one level as GeoJSON")
-def regions_geojson(request: HttpRequest, level: str, bbox: str | None = None, zoom: int | None = None) -> dict:
+def regions_geojson(request: HttpRequest, level: Level, bbox: str | None = None,
+                    zoom: int | None = Query(None, ge=0, le=selectors.MAX_ZOOM)) -> dict:
     """A GeoJSON FeatureCollection of the regions of `level` within `bbox` (minlon,minlat,maxlon,maxlat),
     simplified for the map `zoom`, limited to the caller's data scope."""
     require_token_scope(request.auth, "geo:read")

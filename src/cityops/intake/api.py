@@ -16,12 +16,15 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import ValidationError as PydanticError
 
-from cityops.core.errors import InvalidInput
+from cityops.core.api_schemas import ErrorOut
+from cityops.core.errors import InvalidInput, MalformedBody
 from cityops.intake import services
 from cityops.intake.models import IntegrationKind
 from cityops.intake.webhooks import verify_signed_request
 
 router = Router(auth=None)
+# 401: a missing, unknown, wrong, stale or replayed signature; 413/415: the evidence image; 422: the body.
+ERRORS = {401: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut}
 
 
 class DetectionIn(Schema):
@@ -59,7 +62,7 @@ def _parse(request: HttpRequest, schema: type[Schema]) -> Any:
     try:
         data = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
-        raise InvalidInput(_("The body is not valid JSON."), field="body") from None
+        raise MalformedBody(_("The body is not valid JSON."), field="body") from None
     if not isinstance(data, dict):
         raise InvalidInput(_("The body must be a JSON object."), field="body")
     try:
@@ -71,7 +74,7 @@ def _parse(request: HttpRequest, schema: type[Schema]) -> Any:
                            field=errors[0]["field"], details=errors) from None
 
 
-@router.post("/detections", response={200: IntakeOut, 201: IntakeOut}, summary="Post a signed detection")
+@router.post("/detections", response={200: IntakeOut, 201: IntakeOut, **ERRORS}, summary="Post a signed detection")
 def post_detection(request: HttpRequest) -> Status:
     """A detection from a video AI, drone, sensor or other platform, signed with the source's secret."""
     kinds = tuple(k for k in IntegrationKind.values if k != IntegrationKind.HOTLINE)
@@ -86,7 +89,7 @@ def post_detection(request: HttpRequest) -> Status:
     return Status(201 if result.created else 200, result.as_dict())
 
 
-@router.post("/hotline/tickets", response={200: IntakeOut, 201: IntakeOut}, summary="Push a 12345 hotline ticket")
+@router.post("/hotline/tickets", response={200: IntakeOut, 201: IntakeOut, **ERRORS}, summary="Push a 12345 hotline ticket")
 def post_ticket(request: HttpRequest) -> Status:
     """A ticket from the 12345 hotline system (工单推送), signed with the hotline source's secret."""
     source = verify_signed_request(request.META, request.body, kinds=(IntegrationKind.HOTLINE,))

@@ -9,11 +9,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Header, Router, Schema, Status
+from pydantic import StrictBool
 
 from cityops.cases import selectors as case_selectors
 from cityops.cases import services as case_services
 from cityops.cases.schemas import ErrorOut
-from cityops.core.api_schemas import Latitude, Longitude, StrictMetres
+from cityops.cases.services import MAX_DESCRIPTION, MAX_RESULT
+from cityops.core.api_schemas import Latitude, Longitude, StrictMetres, Version
 from cityops.core.errors import InvalidInput, NotFound
 from cityops.core.permissions import require_role, require_token_scope
 from cityops.intake import inspector_selectors as sel
@@ -32,15 +34,17 @@ def _inspector(request: HttpRequest, scope: str = "cases:read") -> Any:
 
 
 class ReportIn(Schema):
-    catalog_class: str = Field(..., description='"matter:06010" or a bare 5-digit matter code')
-    description: str
-    lon: float
-    lat: float
-    address: str = ""
-    component: str | None = Field(None, description="ident of the component the report is about")
-    self_handled: bool = False
-    result: str = ""
-    photos: list[str] = Field(default_factory=list, description="up to 6 images as base64 or data: URLs")
+    catalog_class: str = Field(..., min_length=1, max_length=20,
+                               description='"matter:06010" or a bare 5-digit matter code')
+    description: str = Field(..., min_length=1, max_length=MAX_DESCRIPTION)
+    lon: Longitude
+    lat: Latitude
+    address: str = Field("", max_length=200)
+    component: str | None = Field(None, max_length=17, description="ident of the component the report is about")
+    self_handled: StrictBool = False
+    result: str = Field("", max_length=MAX_RESULT)
+    photos: list[str] = Field(default_factory=list, max_length=svc.MAX_PHOTOS,
+                              description="up to 6 images as base64 or data: URLs")
 
 
 class ReportOut(Schema):
@@ -64,9 +68,9 @@ class PingOut(Schema):
 
 
 class DecisionIn(Schema):
-    version: int
-    yes: bool
-    note: str = ""
+    version: Version
+    yes: StrictBool
+    note: str = Field("", max_length=2000)
 
 
 class TaskOut(Schema):

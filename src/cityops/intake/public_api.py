@@ -9,15 +9,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import StrictInt
 
+from cityops.core.api_schemas import ErrorOut, LatitudeParam, LongitudeParam
 from cityops.intake import portal_selectors as sel
 from cityops.intake import portal_services as svc
 from cityops.intake import selectors as intake_selectors
 from cityops.intake.challenge import challenge_new
 
 router = Router(auth=None)
+# Refusals of the writes: bad input or a wrong challenge (422), a photo too large or not an image (413/415), a
+# report not yet closed or already rated (409), a rate limit (429 with Retry-After).
+WRITE_ERRORS = {404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -77,8 +82,8 @@ class CreatedOut(Schema):
 
 
 class RatingIn(Schema):
-    satisfaction: int
-    comment: str = ""
+    satisfaction: StrictInt = Field(..., ge=1, le=5, description="1 (very dissatisfied) to 5 (very satisfied).")
+    comment: str = Field("", max_length=svc.MAX_COMMENT)
 
 
 class NearbyOut(Schema):
@@ -91,10 +96,10 @@ class NearbyOut(Schema):
 
 
 class NearbyQuery(Schema):
-    lon: float
-    lat: float
-    radius: int = 1000
-    limit: int = 100
+    lon: LongitudeParam
+    lat: LatitudeParam
+    radius: int = Field(1000, ge=50, le=sel.NEARBY_MAX_RADIUS_M, description="Metres around the point.")
+    limit: int = Field(100, ge=1, le=sel.NEARBY_LIMIT)
 
 
 @router.get("/categories", response=list[CategoryOut])
@@ -124,7 +129,7 @@ def challenge(request: HttpRequest) -> dict:
     return {"question": c.question, "token": c.token}
 
 
-@router.post("/requests", response={201: CreatedOut})
+@router.post("/requests", response={201: CreatedOut, **WRITE_ERRORS})
 def request_create(
     request: HttpRequest, category: Form[int], description: Form[str], challenge_token: Form[str],
     challenge_answer: Form[str], lon: Form[float | None] = None, lat: Form[float | None] = None,
@@ -139,20 +144,20 @@ def request_create(
     return Status(201, {"tracking_code": case.tracking_code, "status": "received"})
 
 
-@router.get("/requests/{code}", response=PublicRequestOut)
+@router.get("/requests/{code}", response={200: PublicRequestOut, 404: ErrorOut})
 def request_get(request: HttpRequest, code: str) -> dict:
     """The public timeline of one report."""
     return sel.public_request(code=code)
 
 
-@router.post("/requests/{code}/rating", response=PublicRequestOut)
+@router.post("/requests/{code}/rating", response={200: PublicRequestOut, **WRITE_ERRORS})
 def request_rate(request: HttpRequest, code: str, payload: RatingIn) -> dict:
     """Rate the result of a closed report, once."""
     svc.portal_rate(code=code, satisfaction=payload.satisfaction, comment=payload.comment, ip=client_ip(request))
     return sel.public_request(code=code)
 
 
-@router.post("/requests/{code}/reopen", response={201: CreatedOut})
+@router.post("/requests/{code}/reopen", response={201: CreatedOut, **WRITE_ERRORS})
 def request_reopen(
     request: HttpRequest, code: str, description: Form[str], challenge_token: Form[str], challenge_answer: Form[str],
     contact: Form[str] = "", photos: File[list[UploadedFile]] = None,
@@ -165,7 +170,7 @@ def request_reopen(
     return Status(201, {"tracking_code": case.tracking_code, "status": "received"})
 
 
-@router.get("/nearby", response=list[NearbyOut], url_name="nearby")
+@router.get("/nearby", response={200: list[NearbyOut], 422: ErrorOut}, url_name="nearby")
 def nearby(request: HttpRequest, query: Query[NearbyQuery]) -> list[dict]:
     """Accepted reports of the last 30 days around a point."""
     return sel.public_nearby(lon=query.lon, lat=query.lat, radius_m=query.radius, limit=query.limit)
