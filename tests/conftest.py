@@ -14,11 +14,14 @@ from cityops.testing import factories as f
 @pytest.fixture(autouse=True)
 def _fresh_working_calendar():
     """Calendar overrides are cached per process; a rolled-back test must not leak its overrides."""
+    from cityops.catalog import cache
     from cityops.core.worktime import clear_caches
 
     clear_caches()
+    cache.clear()  # the report path's copy of the catalogue policy, too (ids of a rolled-back test)
     yield
     clear_caches()
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -37,7 +37,7 @@ from cityops.cases.schemas import (
     TimelineEventOut,
     VerifyIn,
 )
-from cityops.catalog.selectors import catalog_class_from_ref
+from cityops.catalog import cache as policy_cache
 from cityops.core.errors import Forbidden, InvalidInput, NotFound
 from cityops.core.permissions import require_token_scope
 
@@ -103,8 +103,13 @@ def case_create(request: HttpRequest, payload: CaseIn,
         recurrence_of=(_referenced_case(request, payload.recurrence_of, field="recurrence_of")
                        if payload.recurrence_of else None),
     )
-    # A retry answers with the same body: the case re-read, its duplicates searched again as of the report.
-    body = _detail(request, result.case)
+    # A new report answers from what the service already holds (no read back); a retry answers with the same
+    # body: the case re-read, its duplicates searched again as of the report.
+    body = None
+    if result.created:
+        body = selectors.new_report_detail(case=result.case, clock=result.clock, location=result.location, user=user)
+    if body is None:
+        body = _detail(request, result.case)
     found = result.duplicates if result.created else None
     body["duplicates"] = selectors.case_summaries(
         selectors.case_duplicates_for_user(user=user, case=result.case, found=found))
@@ -114,7 +119,7 @@ def case_create(request: HttpRequest, payload: CaseIn,
 def _catalog_class(ref: str) -> Any:
     # A malformed or unknown reference answers 422 naming `class` (not 404: the case is what is missing).
     try:
-        return catalog_class_from_ref(ref, field="class")
+        return policy_cache.catalog_class(ref, field="class")
     except NotFound as exc:
         raise InvalidInput(exc.message, field="class") from exc
 
@@ -154,7 +159,7 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
 
 
 def _minimal(case: Case) -> dict[str, Any]:
-    return {**selectors.case_summary(case), **_EMPTY_DETAIL, "allowed_actions": []}
+    return {**selectors.case_summary(case), **_EMPTY_DETAIL, "updated_at": case.updated_at, "allowed_actions": []}
 
 
 _EMPTY_DETAIL: dict[str, Any] = {

@@ -11,8 +11,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from cityops.catalog import cache as policy_cache
 from cityops.catalog.models import CatalogClass, ResponsibilityRule
-from cityops.catalog.selectors import responsible_department
+from cityops.catalog.selectors import rule_match
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,13 @@ class Proposal:
     rule: ResponsibilityRule | None = None
 
 
-def propose_department(*, case: Any) -> Proposal | None:
-    """The department a case should go to: its component's owner first, then the most specific rule, else None."""
-    return _component_owner(case) or _rule_for(case)
+def propose_department(*, case: Any, region: Any = None) -> Proposal | None:
+    """The department a case should go to: its component's owner first, then the most specific rule, else None.
+
+    `region` is the case's grid when the caller already holds it (anything with id, name and path, such as the
+    locate index's reference), which spares reading the grid row.
+    """
+    return _component_owner(case) or _rule_for(case, region if region is not None else case.grid)
 
 
 def auto_dispatch_enabled(catalog_class: CatalogClass | None) -> bool:
@@ -45,8 +50,10 @@ def _component_owner(case: Any) -> Proposal | None:
     return Proposal(department=department, reason=reason)
 
 
-def _rule_for(case: Any) -> Proposal | None:
-    match = responsible_department(catalog_class=case.catalog_class, region=case.grid)
-    if match is None:
+def _rule_for(case: Any, region: Any) -> Proposal | None:
+    # The process's copy of the rules (catalog.cache): the same pick as `responsible_department`, no query per case.
+    rule = policy_cache.responsibility_rule(catalog_class=case.catalog_class, path=region.path)
+    if rule is None:
         return None
+    match = rule_match(rule, region)
     return Proposal(department=match.department, reason=match.reason, rule=match.rule)

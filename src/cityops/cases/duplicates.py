@@ -15,7 +15,7 @@ from h3.api import basic_int as h3
 
 from cityops.cases.models import OPEN_STATES, Case
 from cityops.catalog.models import CatalogClass
-from cityops.geo.geometry import distance_m
+from cityops.geo.geometry import EARTH_RADIUS_M, distance_m
 
 # Resolution 10: hexagons of ≈76 m average edge (≈15,000 m², about one city block face). A 50 m radius (the
 # default) is covered by the cell and its 2 rings (19 cells, one small IN list on an index); each cell holds
@@ -71,19 +71,37 @@ def find_duplicates(
     """
     at = at or timezone.now()
     radius = duplicate_radius_m(catalog_class)
+    west, south, east, north = _box_around(lon, lat, radius)
     candidates = Case.objects.filter(
         catalog_class=catalog_class,
         h3_cell__in=cells_within(lon, lat, radius),
         reported_at__gt=at - duplicate_window(catalog_class),
         reported_at__lte=at,
         state__in=OPEN_STATES,
+        # The cells' disk reaches well past the radius; a box around it keeps the rows read to the near ones.
+        lon__range=(west, east),
+        lat__range=(south, north),
     ).order_by()  # sorted by distance below: no ORDER BY for the database
     if exclude_id is not None:
         candidates = candidates.exclude(pk=exclude_id)
-    found = []
-    for case in candidates:
-        case.distance_m = distance_m(lon, lat, case.lon, case.lat)
-        if case.distance_m <= radius:
-            found.append(case)
+    # Distances from three columns first; whole cases (with what their summaries show) only for those within.
+    near = {}
+    for pk, case_lon, case_lat in candidates.values_list("pk", "lon", "lat"):
+        distance = distance_m(lon, lat, case_lon, case_lat)
+        if distance <= radius:
+            near[pk] = distance
+    if not near:
+        return []
+    found = list(Case.objects.filter(pk__in=near).select_related("urgency", "department", "handling_unit"))
+    for case in found:
+        case.catalog_class = catalog_class  # the one asked about: their summaries need no query for it
+        case.distance_m = near[case.pk]
     found.sort(key=lambda c: (c.distance_m, c.reported_at))
     return found
+
+
+def _box_around(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(west, south, east, north) holding every point within `radius_m` of the point (1 % to spare)."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M) * 1.01
+    dlon = dlat / max(math.cos(math.radians(min(abs(lat) + dlat, 89.0))), 1e-6)
+    return lon - dlon, lat - dlat, lon + dlon, lat + dlat

@@ -24,15 +24,17 @@ def next_sequence(day: date) -> int:
     number (or both find no counter for a new day and both insert one). An upsert with RETURNING
     (PostgreSQL, and SQLite ≥ 3.35) increments the counter and reads the result atomically: PostgreSQL takes
     the row lock for the increment (a concurrent insert of the same new day waits on the unique index and then
-    takes the update branch), SQLite holds its single write lock. The counter row stays locked only until the
-    surrounding transaction ends, so callers allocate in a short transaction of their own before the case's.
+    takes the update branch), SQLite holds its single write lock. The counter row stays locked until the
+    surrounding transaction ends: the report allocates inside the case's own transaction, last before its insert,
+    so a report that fails gives its number back (no gap) and the lock is held only for the inserts and the commit.
     """
     table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
     sql = (
         f"INSERT INTO {table} (day, last) VALUES (%s, 1) "  # noqa: S608 - the table name is our own model's
         "ON CONFLICT (day) DO UPDATE SET last = " + f"{table}.last + 1 RETURNING last"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint inside the caller's transaction: one statement, nothing to roll back to.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(sql, [connection.ops.adapt_datefield_value(day)])
         return int(cursor.fetchone()[0])
 

@@ -35,3 +35,18 @@ def ensure_case_visible(user: Any, case: Any) -> None:
 
     if not Case.objects.filter(case_scope_q(user), pk=case.pk).exists():
         raise NotFound("Case not found.")
+
+
+def case_visible(user: Any, case: Any) -> bool:
+    """Whether `user` sees `case` (`case_scope_q`'s rule), decided in memory when it can be: by the region scope,
+    or — for a case no department holds yet, such as a new report — without asking about departments at all."""
+    from cityops.cases.models import Case
+
+    if is_platform_admin(user):
+        return True
+    region = getattr(user, "scope_region", None)
+    if region is not None and case.region_path.startswith(region.path):
+        return True
+    if case.department_id is None and case.handling_unit_id is None:
+        return False
+    return Case.objects.filter(case_scope_q(user), pk=case.pk).exists()

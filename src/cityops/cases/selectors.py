@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from cityops.cases.events import event_label
 from cityops.cases.models import Case, CaseEvent, CaseState, Source
 from cityops.cases.photos import case_photo_url
-from cityops.cases.scope import case_scope_q, ensure_case_visible
+from cityops.cases.scope import case_scope_q, case_visible, ensure_case_visible
 from cityops.catalog.models import CatalogClass
 from cityops.catalog.selectors import catalog_class_from_ref, catalog_class_search
 from cityops.core.errors import DomainError, InvalidInput, NotFound
+from cityops.core.permissions import is_platform_admin
 from cityops.geo.models import Region
 from cityops.org.models import Department
 
@@ -367,13 +368,59 @@ def case_detail(case: Case, *, user: Any) -> dict[str, Any]:
     return detail
 
 
+def new_report_detail(*, case: Case, clock: Any, location: Any, user: Any) -> dict[str, Any] | None:
+    """`case_detail` of a report just created, from what the report already holds (no query in the common case).
+
+    A new report has no photos, requests, duplicates merged into it or recurrences yet, one clock at most, and its
+    regions are the locate index's. None when the caller must read it back instead: the report is outside the
+    reporter's own scope (the answer is then the minimal one), or it came with photos or was closed at once.
+    """
+    if case.state != CaseState.REPORTED or not case_visible(user, case):
+        return None
+    refs = (location.grid, location.community, location.street, location.district)
+    detail = _summary(case, {ref.id: ref.as_dict() for ref in refs if ref is not None})
+    detail.update({
+        "component": case.component.ident if case.component_id else None,
+        "reporter": {"name": case.reporter_name, "contact": case.reporter_contact,
+                     "user": case.reporter.get_username() if case.reporter_id else None},
+        "proposed_department": _department_ref(case.proposed_department),
+        "proposal_reason": case.proposal_reason,
+        "dispatch_overridden": case.dispatch_overridden,
+        "result": case.result,
+        "void_reason": case.void_reason or None,
+        "counters": {"rework": case.rework_count, "extension": case.extension_count, "return": case.return_count},
+        "updated_at": case.updated_at,
+        "clocks": [_clock_row(clock)] if clock is not None else [],
+        "photos": [],
+        "requests": [],
+        "master": None,
+        "merged_duplicates": [],
+        "recurrence_of": case.recurrence_of.number if case.recurrence_of_id else None,
+        "recurrences": [],
+        "allowed_actions": _allowed_actions(case=case, user=user, pending=set()),
+    })
+    return _as_read_back(detail)
+
+
+def _as_read_back(value: Any) -> Any:
+    """Moments in UTC, as the database hands them back (a deadline is computed in local time): the same body."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC) if value.tzinfo is not None else value
+    if isinstance(value, dict):
+        return {k: _as_read_back(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_read_back(v) for v in value]
+    return value
+
+
 def _clocks(case: Case) -> list[dict[str, Any]]:
-    return [
-        {"stage": c.stage, "stage_label": str(c.get_stage_display()), "round": c.round, "started_at": c.started_at,
-         "deadline": c.deadline, "minutes_allowed": c.minutes_allowed, "extended_minutes": c.extended_minutes,
-         "basis": c.basis, "paused": c.paused_at is not None, "done_at": c.done_at, "on_time": c.on_time}
-        for c in case.clocks.order_by("started_at", "id")
-    ]
+    return [_clock_row(c) for c in case.clocks.order_by("started_at", "id")]
+
+
+def _clock_row(c: Any) -> dict[str, Any]:
+    return {"stage": c.stage, "stage_label": str(c.get_stage_display()), "round": c.round, "started_at": c.started_at,
+            "deadline": c.deadline, "minutes_allowed": c.minutes_allowed, "extended_minutes": c.extended_minutes,
+            "basis": c.basis, "paused": c.paused_at is not None, "done_at": c.done_at, "on_time": c.on_time}
 
 
 def _photos(case: Case) -> list[dict[str, Any]]:
@@ -412,6 +459,12 @@ def allowed_actions_for(*, case: Case, user: Any) -> list[str]:
     return list(allowed_actions(case=case, user=user))
 
 
+def _allowed_actions(*, case: Case, user: Any, pending: set[str]) -> list[str]:
+    from cityops.cases.workflow import allowed_actions
+
+    return list(allowed_actions(case=case, user=user, pending=pending))
+
+
 def case_duplicates_for_user(*, user: Any, case: Case, found: Sequence[Case] | None = None) -> list[Case]:
     """Open cases of the same class near `case` (`found`, or searched again as of its report), in `user`'s scope."""
     if found is None:
@@ -421,6 +474,9 @@ def case_duplicates_for_user(*, user: Any, case: Case, found: Sequence[Case] | N
                                 exclude_id=case.pk)
     if not found:
         return []
+    region = getattr(user, "scope_region", None)
+    if is_platform_admin(user) or (region is not None and all(c.region_path.startswith(region.path) for c in found)):
+        return list(found)  # all inside the caller's region scope: nothing to ask the database
     visible = set(Case.objects.filter(case_scope_q(user), pk__in=[c.pk for c in found]).values_list("pk", flat=True))
     return [c for c in found if c.pk in visible]
 

@@ -41,11 +41,12 @@ from cityops.cases.workflow import (
     require_transition_role,
     transition,
 )
+from cityops.catalog import cache as policy_cache
 from cityops.catalog.models import CatalogClass, Urgency
-from cityops.catalog.selectors import catalog_class_from_ref, default_urgency
 from cityops.core.errors import Conflict, InvalidInput, NotFound
 from cityops.core.permissions import ensure_path_visible, is_platform_admin, require_role
 from cityops.core.uploads import check_image
+from cityops.geo.locate import Location, locate_or_raise
 from cityops.notify.hooks import case_event_notify
 from cityops.notify.models import NotificationKind
 from cityops.org.models import Department, Role
@@ -68,6 +69,9 @@ class ReportResult:
     case: Case
     created: bool
     duplicates: list[Case] = field(default_factory=list)
+    # What a new report already holds, so its answer is built without reading the case back.
+    clock: Any = None
+    location: Any = None
 
 
 # --- the report ------------------------------------------------------------------------------------------
@@ -92,37 +96,41 @@ def case_report(
     for upload in photos:
         check_image(upload, field="photos")
     reporter = None if is_system(actor) else actor
-    existing = _existing_report(reporter, idempotency_key)
-    if existing is not None:
-        return ReportResult(existing, created=False)
-    case = _new_case(actor=actor, source=source, catalog_class=_resolve_class(catalog_class),
-                     urgency=_resolve_urgency(urgency), description=description.strip(), lon=lon, lat=lat, crs=crs,
-                     address=address.strip(), component=component, reporter=reporter, reporter_name=reporter_name,
-                     reporter_contact=reporter_contact, idempotency_key=idempotency_key,
-                     recurrence_of=recurrence_of, at=at)
+    # The key is not looked up first: a new one (nearly every report) costs no query; a retry meets the unique
+    # (reporter, key) constraint on insert below, its transaction (its number too) is rolled back, and it answers
+    # with the case the first one created.
+    case, location = _new_case(
+        actor=actor, source=source, catalog_class=_resolve_class(catalog_class), urgency=_resolve_urgency(urgency),
+        description=description.strip(), lon=lon, lat=lat, crs=crs, address=address.strip(), component=component,
+        reporter=reporter, reporter_name=reporter_name, reporter_contact=reporter_contact,
+        idempotency_key=idempotency_key, recurrence_of=recurrence_of, at=at)
     duplicates = _find_duplicates(case, at)
     clock = sla.start_stage(case, sla.STAGE_OF[CaseState.REPORTED], at)
-    # The number comes from its own short transaction before the case's, so the day's counter row is not
-    # held locked while the case is written (a failed report leaves a gap in the sequence, never a duplicate).
-    case.number = numbering.next_case_number(at)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                case.save(force_insert=True)
-        except IntegrityError:
-            # Two retries of one report raced past the lookup above: the unique (reporter, key) constraint let
-            # one in; the other returns the case the first created.
-            existing = _existing_report(reporter, idempotency_key)
-            if existing is None:
-                raise
-            return ReportResult(existing, created=False)
-        _record_report(case, clock=clock, actor=actor, duplicates=duplicates, at=at)
-        for upload in photos:
-            case_photo_add(case=case, actor=actor, upload=upload, phase=PhotoPhase.BEFORE)
-        if self_handled:
-            case.is_self_handled, case.result, case.closed_at = True, result.strip(), at
-            transition(case, "self_handle", actor=actor, note=result.strip(), at=at)
-    return ReportResult(case, created=True, duplicates=duplicates)
+    try:
+        with transaction.atomic():
+            # The number is taken in the case's own transaction, just before the insert: a report refused or
+            # rolled back at any point gives its number back (the day's sequence stays gapless), and the day's
+            # counter row stays locked only for the few inserts below and the commit.
+            case.number = numbering.next_case_number(at)
+            case.save(force_insert=True)
+            _record_report(case, clock=clock, actor=actor, duplicates=duplicates, at=at)
+            for upload in photos:
+                case_photo_add(case=case, actor=actor, upload=upload, phase=PhotoPhase.BEFORE)
+            if self_handled:
+                case.is_self_handled, case.result, case.closed_at = True, result.strip(), at
+                transition(case, "self_handle", actor=actor, note=result.strip(), at=at)
+    except IntegrityError:
+        # A retry, or two copies of one report racing: the unique (reporter, key) constraint let the first in.
+        existing = _existing_report(reporter, idempotency_key)
+        if existing is None:
+            raise
+        return ReportResult(existing, created=False)
+    return ReportResult(case, created=True, duplicates=duplicates, clock=clock, location=location)
+
+
+def require_reporter(actor: Any) -> None:
+    """Refuse (403) an actor who may not report (what `case_report` checks first), e.g. before storing a batch."""
+    _require_reporter(actor, self_handled=False)
 
 
 def _require_reporter(actor: Any, *, self_handled: bool) -> None:
@@ -168,7 +176,7 @@ def _existing_report(reporter: Any, key: str | None) -> Case | None:
 def _resolve_class(value: CatalogClass | str) -> CatalogClass:
     if isinstance(value, str):
         try:
-            value = catalog_class_from_ref(value, field="catalog_class")
+            value = policy_cache.catalog_class(value, field="catalog_class")
         except NotFound as exc:
             raise InvalidInput(exc.message, field="catalog_class") from exc
     if not isinstance(value, CatalogClass):
@@ -181,10 +189,10 @@ def _resolve_class(value: CatalogClass | str) -> CatalogClass:
 
 def _resolve_urgency(value: Urgency | str | None) -> Urgency:
     if value is None or value == "":
-        return default_urgency()
+        return policy_cache.the_default_urgency()
     if isinstance(value, Urgency):
         return value
-    found = Urgency.objects.filter(code=value).first()
+    found = policy_cache.urgency(value)
     if found is None:
         raise InvalidInput(_("Unknown urgency %(code)r.") % {"code": value}, field="urgency")
     return found
@@ -193,14 +201,13 @@ def _resolve_urgency(value: Urgency | str | None) -> Urgency:
 def _new_case(*, actor: Any, source: str, catalog_class: CatalogClass, urgency: Urgency, description: str,
               lon: float, lat: float, crs: str, address: str, component: Any, reporter: Any, reporter_name: str,
               reporter_contact: str, idempotency_key: str | None, recurrence_of: Case | None,
-              at: datetime) -> Case:
-    """An unsaved case: located, its region path and h3 cell filled, the department proposed."""
+              at: datetime) -> tuple[Case, Location]:
+    """An unsaved case: located, its region path and h3 cell filled, the department proposed (no query: the
+    locate index carries the grid's path, the catalogue policy is the process's copy)."""
     from cityops.cases.duplicates import h3_cell_of
-    from cityops.geo.locate import locate_or_raise
-    from cityops.geo.models import Region
 
     location = locate_or_raise(lon, lat, crs=crs)
-    grid_path = Region.objects.filter(pk=location.grid.id).values_list("path", flat=True).get()
+    grid_path = location.grid.path
     if not is_system(actor):
         ensure_path_visible(actor, grid_path, what="Region")
     if recurrence_of is not None:
@@ -214,8 +221,8 @@ def _new_case(*, actor: Any, source: str, catalog_class: CatalogClass, urgency: 
         reporter_name=reporter_name, reporter_contact=reporter_contact, idempotency_key=idempotency_key or None,
         state=CaseState.REPORTED, recurrence_of=recurrence_of, reported_at=at, updated_at=at,
     )
-    _propose(case)
-    return case
+    _propose(case, location.grid)
+    return case, location
 
 
 def _ref_id(ref: Any) -> int | None:
@@ -230,10 +237,10 @@ def _check_recurrence(actor: Any, previous: Case) -> None:
                            % {"number": previous.number}, field="recurrence_of")
 
 
-def _propose(case: Case) -> None:
+def _propose(case: Case, grid: Any) -> None:
     from cityops.cases.dispatching import propose_department
 
-    proposal = propose_department(case=case)
+    proposal = propose_department(case=case, region=grid)
     if proposal is not None:
         case.proposed_department = proposal.department
         case.proposal_reason = str(proposal.reason)[:300]

@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from cityops.cases.models import OPEN_STATES, Case, CaseEvent, CaseStageClock, CaseState
 from cityops.cases.workflow import record_event
+from cityops.catalog import cache as policy_cache
 from cityops.catalog.models import Stage, TimeBasis
-from cityops.catalog.selectors import policy_for
 from cityops.core import worktime
 from cityops.core.audit import audit_log
 
@@ -75,7 +75,8 @@ def start_stage(case: Case, stage: str, at: datetime) -> CaseStageClock | None:
     case.current_stage = stage
     case.is_overdue = False
     case.warned = False
-    limit = policy_for(catalog_class=case.catalog_class, urgency=case.urgency).get(Stage(stage))
+    # The process's copy of the class × urgency limits (catalog.cache): a clock starts without a query.
+    limit = policy_cache.policy(catalog_class=case.catalog_class, urgency=case.urgency).get(Stage(stage))
     if limit is None:
         case.due_at = case.warn_at = None
         return None

@@ -242,13 +242,17 @@ def may(actor: Any, case: Case, name: str) -> bool:
     return True
 
 
-def allowed_actions(*, case: Case, user: Any) -> list[str]:
-    """The public action names `user` may take on `case` now (for the buttons of the UI and the API)."""
+def allowed_actions(*, case: Case, user: Any, pending: set[str] | None = None) -> list[str]:
+    """The public action names `user` may take on `case` now (for the buttons of the UI and the API).
+
+    `pending` is the kinds of the case's pending requests when the caller knows them (a new case has none).
+    """
     allowed: set[str] = set()
     for row in TRANSITIONS.values():
         if row.action and row.action not in {"request", "decide"} and may(user, case, row.name):
             allowed.add(row.action)
-    pending = set(CaseRequest.objects.filter(case=case, state=RequestState.PENDING).values_list("kind", flat=True))
+    if pending is None:
+        pending = set(CaseRequest.objects.filter(case=case, state=RequestState.PENDING).values_list("kind", flat=True))
     for kind, (ask, apply) in REQUEST_TRANSITIONS.items():
         if kind not in pending and may(user, case, ask):
             allowed.add("request")

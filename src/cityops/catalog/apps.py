@@ -6,3 +6,8 @@ class CatalogConfig(AppConfig):
     name = "cityops.catalog"
     label = "catalog"
     verbose_name = _("National catalogue")
+
+    def ready(self) -> None:
+        from cityops.catalog import cache
+
+        cache.connect()  # the report path's in-process copy of the policy follows catalogue edits

@@ -128,19 +128,28 @@ class RuleMatch:
 
 def responsible_department(*, catalog_class: CatalogClass | None, region: Any) -> RuleMatch | None:
     """The most specific rule for (class, region): deepest region first, then class-specific over any-class."""
-    ancestors = _ancestor_paths(region.path)
+    best = best_responsibility_rule(catalog_class=catalog_class, path=region.path)
+    return rule_match(best, region) if best is not None else None
+
+
+def best_responsibility_rule(*, catalog_class: CatalogClass | None, path: str) -> ResponsibilityRule | None:
+    """The rule `responsible_department` picks for the region at `path` (with its department, region and class)."""
     class_q = Q(catalog_class__isnull=True)
     if catalog_class is not None:
         class_q |= Q(catalog_class=catalog_class)
     # One query over the region's ancestor paths; at most 2 rules per ancestor can match.
     rules = list(
-        ResponsibilityRule.objects.filter(class_q, region__path__in=ancestors, department__is_active=True)
-        .select_related("department", "region", "catalog_class")
+        ResponsibilityRule.objects.filter(class_q, region__path__in=ancestor_paths(path), department__is_active=True)
+        .select_related("department", "region", "catalog_class").defer("region__geom_wkb")
     )
     if not rules:
         return None
-    best = max(rules, key=lambda r: (len(r.region.path), r.catalog_class_id is not None))
-    return RuleMatch(department=best.department, rule=best, reason=_reason(best, region))
+    return max(rules, key=lambda r: (len(r.region.path), r.catalog_class_id is not None))
+
+
+def rule_match(rule: ResponsibilityRule, region: Any) -> RuleMatch:
+    """The match of `rule` for `region` (anything with id and name), with the reason in the active language."""
+    return RuleMatch(department=rule.department, rule=rule, reason=_reason(rule, region))
 
 
 def _reason(rule: ResponsibilityRule, region: Any) -> str:
@@ -155,7 +164,7 @@ def _reason(rule: ResponsibilityRule, region: Any) -> str:
         "what": what, "where": where, "department": rule.department.name}
 
 
-def _ancestor_paths(path: str) -> list[str]:
+def ancestor_paths(path: str) -> list[str]:
     """"/a/b/c/" → ["/a/", "/a/b/", "/a/b/c/"]."""
     codes = [part for part in path.split("/") if part]
     return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]

@@ -40,6 +40,7 @@ __all__ = [
     "locate_or_raise",
     "locate_region",
     "to_wgs84",
+    "warm_up",
 ]
 
 
@@ -58,6 +59,7 @@ class RegionRef:
     id: int
     code: str
     name: str
+    path: str = ""  # the materialised path ("/510100/…/"): scope checks and rules need it, not the API
 
     def as_dict(self) -> dict:
         return {"id": self.id, "code": self.code, "name": self.name}
@@ -227,6 +229,11 @@ def _current_index() -> _Index:
     return _refresh()
 
 
+def warm_up() -> None:
+    """Build the index now (a server worker calls this before its first request: the build takes seconds)."""
+    _current_index()
+
+
 def _refresh() -> _Index:
     with _state.lock:
         index = _state.index
@@ -246,13 +253,13 @@ def _stored_version() -> int:
 
 def _build_index(version: int) -> _Index:
     rows = list(
-        Region.objects.order_by("code").values_list("id", "code", "name", "level", "parent_id", "geom_wkb")
+        Region.objects.order_by("code").values_list("id", "code", "name", "level", "parent_id", "geom_wkb", "path")
     )
-    refs = {row[0]: RegionRef(row[0], row[1], row[2]) for row in rows}
+    refs = {row[0]: RegionRef(row[0], row[1], row[2], row[6]) for row in rows}
     meta = {row[0]: (row[3], row[4]) for row in rows}
     chains: dict[int, _Chain] = {}
     by_level: dict[str, list[tuple[int, bytes]]] = {level: [] for level in LEVEL_ORDER}
-    for region_id, _code, _name, level, _parent, wkb in rows:
+    for region_id, _code, _name, level, _parent, wkb, _path in rows:
         _chain_of(region_id, refs, meta, chains)
         by_level.setdefault(level, []).append((region_id, bytes(wkb)))
     levels = {level: _level_index(items, chains) for level, items in by_level.items() if items}

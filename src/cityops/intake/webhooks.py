@@ -129,6 +129,10 @@ def _on_case_event(sender: type, instance: Any, created: bool, **kwargs: Any) ->
     # the system the case came from. The callback is queued in the outbox once the transaction commits.
     if not created or kwargs.get("raw") or instance.from_state == instance.to_state:
         return
+    if instance.action == "case.reported":
+        # A case being reported is new in this very transaction: no report links to it yet (the intake links its
+        # report afterwards and sends that callback itself), so there is nobody to tell and nothing to read.
+        return
     from cityops.intake.models import ExternalReport
 
     reports = (ExternalReport.objects.filter(case_id=instance.case_id, source__is_active=True)

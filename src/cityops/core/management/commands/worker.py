@@ -18,11 +18,19 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Run every job once, then exit.")
         parser.add_argument("--interval", type=float, default=1.0,
                             help="Longest sleep, in seconds, between looks for due jobs.")
+        parser.add_argument("--only", action="append", default=[], metavar="JOB",
+                            help="Run only the job(s) of this name (repeatable), e.g. intake.inbox.")
 
     def handle(self, *args, **options) -> None:
         if options["interval"] <= 0:
             raise CommandError(_("--interval must be positive."))
-        schedule = Schedule(discover_jobs())
+        jobs = discover_jobs()
+        if options["only"]:
+            unknown = set(options["only"]) - {job.name for job in jobs}
+            if unknown:
+                raise CommandError(_("Unknown jobs: %(jobs)s") % {"jobs": ", ".join(sorted(unknown))})
+            jobs = [job for job in jobs if job.name in options["only"]]
+        schedule = Schedule(jobs)
         names = ", ".join(job.name for job in schedule.jobs)
         self.stdout.write(_("Worker started with %(n)d jobs: %(names)s") % {"n": len(schedule.jobs), "names": names})
         if options["once"]:
