@@ -20,6 +20,7 @@ from cityops.core.errors import DomainError, MalformedBody, NotFound
 from cityops.evaluation.api import router as evaluation_router
 from cityops.geo.api import router as geo_router
 from cityops.intake.api import router as intake_router
+from cityops.intake.inbox_api import router as inbox_router
 from cityops.intake.inspector_api import router as inspector_router
 from cityops.intake.public_api import router as public_router
 from cityops.notify.api import router as notify_router
@@ -50,6 +51,7 @@ api.add_router("/cases", cases_router, tags=["cases"])
 api.add_router("/notify", notify_router, tags=["notify"])
 api.add_router("/public", public_router, tags=["public"], auth=None)
 api.add_router("/inspector", inspector_router, tags=["inspector"])
+api.add_router("/intake/batches", inbox_router, tags=["intake"])
 api.add_router("/intake", intake_router, tags=["intake"])
 api.add_router("/command", command_router, tags=["command"])
 api.add_router("/evaluation", evaluation_router, tags=["evaluation"])

@@ -32,3 +32,11 @@ def nonces_purge(*, now: datetime | None = None) -> int:
 def prune_rate_counters_job() -> str:
     """Delete rate-limit counters of windows long past (hourly)."""
     return f"{rate_counters_prune(before=timezone.now() - RATE_COUNTER_KEEP)} rate counters pruned"
+
+
+@periodic(every_seconds=1, name="intake.inbox")
+def inbox_job() -> str:
+    """Make cases of the reports stored through the batch door (every second, draining up to 10 s at a time)."""
+    from cityops.intake.inbox import inbox_drain
+
+    return f"{inbox_drain(seconds=10.0)} batch reports processed"

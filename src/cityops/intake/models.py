@@ -157,3 +157,69 @@ class PublicCategory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReportBatch(models.Model):
+    """A batch of reports received through the store-first door (`POST /api/v1/intake/batches`), acknowledged once
+    its items are stored; the worker turns the items into cases afterwards."""
+
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    via_token = models.CharField(_("API token"), max_length=12, blank=True, help_text=_("The token's prefix."))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    size = models.PositiveIntegerField(_("items"), default=0)
+
+    class Meta:
+        verbose_name = _("report batch")
+        verbose_name_plural = _("report batches")
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} ({self.size})"
+
+
+class InboxState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be processed")
+    PROCESSING = "processing", _("Being processed")
+    DONE = "done", _("Case created")
+    FAILED = "failed", _("Refused when processed")
+
+
+class InboxReport(models.Model):
+    """One stored report of a batch, waiting for (or done by) the worker; idempotent on (reporter, key)."""
+
+    batch = models.ForeignKey(ReportBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(_("position in the batch"))
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reporter"), on_delete=models.PROTECT, related_name="+"
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=80)
+    payload = models.JSONField(_("report"), default=dict)
+    state = models.CharField(_("state"), max_length=12, choices=InboxState.choices, default=InboxState.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # A claimed item whose worker died is claimed again once its lease has run out: nothing is lost.
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    error = models.JSONField(_("error"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbox report")
+        verbose_name_plural = _("inbox reports")
+        ordering = ["batch_id", "position"]
+        constraints = [
+            # The client's key makes a resent item (in the same or a later batch) the same item, hence one case.
+            models.UniqueConstraint(fields=["reporter", "idempotency_key"], name="intake_inbox_key_per_reporter"),
+        ]
+        indexes = [
+            # The worker's claim: the oldest items not done, without scanning the done ones.
+            models.Index(fields=["id"], name="intake_inbox_open",
+                         condition=models.Q(state__in=["pending", "processing"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.position}"
