@@ -27,7 +27,8 @@ from cityops.core.uploads import CONTENT_TYPES
 
 # Only these are sent as inline images; anything else would be an attachment (never rendered by the browser).
 INLINE_TYPES = frozenset(CONTENT_TYPES.values())
-# A restricted photo may stay in the viewer's own browser for an hour (its bytes never change under its URL).
+# A restricted photo may stay in the viewer's own browser for an hour (its bytes change only if photos-shrink
+# downscales it, and then its ETag changes too).
 PRIVATE_CACHE = "private, max-age=3600"
 # A public photo may be cached by proxies, briefly: moderation may hide it again.
 PUBLIC_CACHE = "public, max-age=300"
