@@ -43,9 +43,13 @@ def georeport(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable
             try:
                 return view(request, *args, fmt=fmt, **kwargs)
             except DomainError as exc:
-                # 422 and 409 are not GeoReport statuses: every other refusal of the input is a 400.
-                status = exc.status if exc.status in (403, 404) else 400
-                return error_response(fmt, status, exc.message)
+                # 422 and 409 are not GeoReport statuses: every other refusal of the input is a 400. A rate
+                # limit stays a 429 with Retry-After, so a client backs off instead of correcting its input.
+                status = exc.status if exc.status in (403, 404, 429) else 400
+                response = error_response(fmt, status, exc.message)
+                if retry_after := getattr(exc, "retry_after", None):
+                    response["Retry-After"] = str(retry_after)
+                return response
 
         # Authenticated by api_key, never by a session cookie: CSRF protects nothing here, and its 403 would
         # hide the 405 a wrong method deserves.
