@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from PIL import Image
 
 from cityops.cases.models import Case, CaseState, Source
 from cityops.org.models import Role
@@ -31,6 +33,12 @@ def cast(settings, tmp_path):
     return staff(personas, city)
 
 
+def _jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (40, 140, 60)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
 def answer_challenge(form) -> None:
     a, b = re.findall(r"\d+", form.locator(".challenge-question").inner_text())
     form.locator("input[name=challenge_answer]").fill(str(int(a) + int(b)))
@@ -50,6 +58,7 @@ def test_a_citizen_reports_on_the_map_follows_the_case_rates_it_and_reopens_it(b
     assert float(page.input_value("#id_lon")) < 104.02
     page.fill("#id_description", "小区门口垃圾堆了三天")
     page.fill("#id_contact", "13800138000")
+    page.set_input_files("#id_photos", files=[{"name": "pile.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}])
     answer_challenge(page.locator("form.card"))
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/portal/track/[A-Z0-9]{10}/$"))
@@ -57,12 +66,18 @@ def test_a_citizen_reports_on_the_map_follows_the_case_rates_it_and_reopens_it(b
     case = Case.objects.get(tracking_code=code)
     assert case.source == Source.CITIZEN and case.reporter_contact == "13800138000"
     assert "小区门口垃圾堆了三天" not in page.content()  # not shown before an acceptor took it in
+    assert page.locator(".photos img").count() == 0
 
     walk_to_close(case, cast, result="垃圾已清运，地面已冲洗")
     page.reload()
     assert page.locator(".status").get_attribute("data-status") == "closed"
     assert page.locator(".result").inner_text() == "垃圾已清运，地面已冲洗"
     assert "小区门口垃圾堆了三天" in page.content()
+    # The citizen's photo, public once accepted, really renders for an anonymous visitor.
+    photo = page.locator(".photos img").first
+    photo.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete", arg=photo.element_handle())
+    assert photo.evaluate("img => img.naturalWidth") == 320, photo.get_attribute("src")
     assert [s.get_attribute("data-step") for s in page.locator("ol.timeline li").all()] == [
         "received", "accepted", "dispatched", "handled", "closed"]
     for secret in ("shift_leader", "dispatcher", "东区城管局"):
