@@ -46,6 +46,7 @@ def test_no_page_breaks_the_content_security_policy(live_server, browser, cast):
     page = log_in(browser, base, "admin", "/console/")
     console = watched(page)
     for path, ready in [(f"/console/cases/{case.number}/", "body"), ("/console/command/", "#command-map[data-loaded='1']"),
+                        ("/console/command/?screen=1", "#command-map[data-loaded='1']"),
                         ("/console/analytics/", "body"), ("/console/analytics/highs/", "body"),
                         ("/console/evaluation/", "body"), ("/admin/", "#content"), ("/admin/org/user/", "#result_list"),
                         (f"/admin/org/user/{cast['dispatcher'].pk}/change/", "#content"),
@@ -60,7 +61,8 @@ def test_no_page_breaks_the_content_security_policy(live_server, browser, cast):
 
     page = log_in(browser, base, "inspector", "/m/")
     console = watched(page)
-    found += violations(page, console, "/m/", base)
+    for path in ["/m/", "/m/report/"]:
+        found += violations(page, console, path, base)
     page.context.close()
 
     context = browser.new_context()
