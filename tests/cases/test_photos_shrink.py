@@ -52,7 +52,7 @@ def test_old_full_size_photos_are_stored_again_downscaled(city, tmp_path):
     assert big.size == big.image.size
     assert not any(os.path.exists(path) for path in old_files)
     assert small.image.name == small_name
-    assert AuditEvent.objects.filter(action="case.photos_shrunk", data__photos=1).exists()
+    assert AuditEvent.objects.filter(action="cases.photos.shrunk", data__photos=1).exists()
 
 
 def test_component_photos_too(personas):

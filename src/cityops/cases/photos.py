@@ -141,7 +141,7 @@ def case_photos_shrink(*, actor: Any) -> int:
             _shrink(photo, image_format)
             shrunk += 1
     if shrunk:
-        audit_log(actor=actor, action="case.photos_shrunk", data={"photos": shrunk})
+        audit_log(actor=actor, action="cases.photos.shrunk", data={"photos": shrunk})
     return shrunk
 
 
