@@ -19,7 +19,9 @@ import traceback
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.feedback import FeedbackSources
@@ -57,9 +59,22 @@ CALLERS = {"inspector": [s.value for s in TokenScope if s.value.endswith(":read"
            "admin": [s.value for s in TokenScope]}
 
 
+@pytest.fixture
+def keep_the_test_connection():
+    """Called through the WSGI handler, Django closes the database connection at the end of each request (it is
+    in a transaction: the test's); on PostgreSQL that ends the test's transaction. Django's test client
+    disconnects the same handler for the same reason."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.fuzz
 @pytest.mark.parametrize("caller", list(CALLERS))
-def test_the_api_honours_its_published_schema(caller, city, personas, api_token, fast_password_hashing):
+def test_the_api_honours_its_published_schema(caller, city, personas, api_token, fast_password_hashing,
+                                              keep_the_test_connection):
     bearer = api_token(personas[caller], *CALLERS[caller])
     # Random path values only ever find 404s; a real case and inspector let the answers' bodies be checked too.
     case = f.make_case(city, state=CaseState.VERIFYING)
