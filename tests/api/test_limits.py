@@ -63,3 +63,14 @@ def test_an_unknown_request_kind_is_refused_by_the_schema(admin, city):
     case = f.make_case(city, state=CaseState.REPORTED)
     body = {"version": case.version, "kind": "holiday", "reason": "天气"}
     assert field_of(admin.post(f"{API}/cases/{case.number}/request", body, content_type="application/json")) == "kind"
+
+
+def test_a_report_outside_the_callers_scope_is_a_declared_404(personas, city, api_token):
+    west = next(g for g in city.grids if g.path.startswith(city.districts[1].path))
+    body = {"class": "matter:06010", "description": "垃圾", "lon": west.centroid_lon, "lat": west.centroid_lat}
+    response = Client().post(f"{API}/cases", body, content_type="application/json",
+                             HTTP_AUTHORIZATION=api_token(personas["inspector"], "cases:write"))
+    assert response.status_code == 404, response.content
+    from cityops.api import api
+
+    assert 404 in api.get_openapi_schema()["paths"]["/api/v1/cases"]["post"]["responses"]

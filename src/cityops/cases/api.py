@@ -85,12 +85,16 @@ def case_timeline(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 # --- report -----------------------------------------------------------------------------------------------
 
 
-@router.post("", response={200: CaseCreatedOut, 201: CaseCreatedOut, 403: ErrorOut, 422: ErrorOut},
+@router.post("", response={200: CaseCreatedOut, 201: CaseCreatedOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
              summary="Report a case (idempotent with Idempotency-Key)")
 def case_create(request: HttpRequest, payload: CaseIn,
                 idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=80)) -> Status:
     """Create a case (上报). A retried request with the same `Idempotency-Key` answers 200 with the case the
-    first one created (201). `duplicates` lists open cases of the same class nearby."""
+    first one created (201). `duplicates` lists open cases of the same class nearby.
+
+    Beyond the schema, checked against the data: `class` must exist and be current, `urgency` a known level (422
+    naming them); the point must lie in a unit grid (422 `outside_service_area`) and inside your data scope (404);
+    `component` must be a census component you can see and `recurrence_of` a closed case (422)."""
     user = request.auth
     require_token_scope(user, "cases:write")
     result = services.case_report(
