@@ -98,3 +98,14 @@ def test_body_numbers_state_their_range(model, field, maximum):
 def test_an_inspector_report_states_its_photo_limit():
     prop = api.get_openapi_schema()["components"]["schemas"]["ReportIn"]["properties"]["photos"]
     assert prop["maxItems"] == 6
+
+
+def test_the_public_report_form_states_the_coordinate_ranges():
+    body = api.get_openapi_schema()["paths"]["/api/v1/public/requests"]["post"]["requestBody"]
+    props = body["content"]["multipart/form-data"]["schema"]["properties"]
+    assert _bounds(props["lon"]) == (-180, 180) and _bounds(props["lat"]) == (-90, 90)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases", "/api/v1/inspector/reports", "/api/v1/public/requests"])
+def test_reports_describe_the_rules_checked_against_the_data(path):
+    assert "outside_service_area" in api.get_openapi_schema()["paths"][path]["post"]["description"]

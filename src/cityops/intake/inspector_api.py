@@ -146,7 +146,12 @@ def components(request: HttpRequest, lon: float, lat: float) -> list[dict[str, A
              summary="Report a problem with photos (idempotent with Idempotency-Key)")
 def report(request: HttpRequest, payload: ReportIn,
            idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=80)) -> Status:
-    """Create a case; a resend with the same `Idempotency-Key` answers 200 with the same case, photos not doubled."""
+    """Create a case; a resend with the same `Idempotency-Key` answers 200 with the same case, photos not doubled.
+
+    Beyond the schema, checked against the data: the class must exist and be current and `component` be a census
+    component you can see (422 naming them); the point must lie in a unit grid (422 `outside_service_area`) and
+    in your data scope (404); each photo must be a JPEG, PNG or WebP (415) within the size limit (413); a
+    self-handled report takes no photos (422 `photos`)."""
     user = _inspector(request, "cases:write")
     uploads = [svc.decode_photo(data, index=i) for i, data in enumerate(payload.photos[: svc.MAX_PHOTOS + 1])]
     filed = svc.inspector_report(

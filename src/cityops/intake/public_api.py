@@ -132,11 +132,18 @@ def challenge(request: HttpRequest) -> dict:
 @router.post("/requests", response={201: CreatedOut, **WRITE_ERRORS})
 def request_create(
     request: HttpRequest, category: Form[int], description: Form[str], challenge_token: Form[str],
-    challenge_answer: Form[str], lon: Form[float | None] = None, lat: Form[float | None] = None,
+    challenge_answer: Form[str], lon: float | None = Form(None, ge=-180, le=180),
+    lat: float | None = Form(None, ge=-90, le=90),
     address: Form[str] = "", contact: Form[str] = "", photos: File[list[UploadedFile]] = None,
     place: Form[str] = "",
 ) -> Status:
-    """Report a problem at a point, or at a place from GET /places (its code as `place`); answer with the code."""
+    """Report a problem at a point, or at a place from GET /places (its code as `place`); answer with the code.
+
+    Beyond the schema, checked against the data: `category` must be an active category (422 `category`),
+    `place` a known region code (422 `address`); with neither a point nor a place the answer is 422 `location`;
+    the point must lie in a unit grid (422 `outside_service_area`); the challenge must be answered right, not too
+    fast and not expired (422 `challenge`); photos are JPEG, PNG or WebP (415) of at most 5 MB (413), at most 3;
+    rate limits answer 429 with Retry-After."""
     report = svc.PublicReport(category=category, description=description, lon=lon, lat=lat, address=address,
                               contact=contact, photos=tuple(photos or ()), challenge_token=challenge_token,
                               challenge_answer=challenge_answer, place=place)
