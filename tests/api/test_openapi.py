@@ -109,3 +109,9 @@ def test_the_public_report_form_states_the_coordinate_ranges():
 @pytest.mark.parametrize("path", ["/api/v1/cases", "/api/v1/inspector/reports", "/api/v1/public/requests"])
 def test_reports_describe_the_rules_checked_against_the_data(path):
     assert "outside_service_area" in api.get_openapi_schema()["paths"][path]["post"]["description"]
+
+
+def test_the_served_schema_is_the_one_with_the_shared_refusals(client):
+    served = client.get("/api/v1/openapi.json").json()
+    assert "401" in served["paths"]["/api/v1/org/me"]["get"]["responses"]
+    assert "ErrorOut" in served["components"]["schemas"]
