@@ -74,3 +74,17 @@ def test_a_report_outside_the_callers_scope_is_a_declared_404(personas, city, ap
     from cityops.api import api
 
     assert 404 in api.get_openapi_schema()["paths"]["/api/v1/cases"]["post"]["responses"]
+
+
+def test_a_local_class_with_an_english_name_too_long_is_refused_not_cut(personas, api_token):
+    client = Client(HTTP_AUTHORIZATION=api_token(personas["admin"], "catalog:write"))
+    body = {"kind": "matter", "code": "06500", "name": "共享单车乱停", "name_en": "x" * 161}
+    assert field_of(client.post(f"{API}/catalog/classes", body, content_type="application/json")) == "name_en"
+
+
+def test_the_census_form_states_the_cleaners_text_limits():
+    from cityops.api import api
+    from cityops.assets.validation import TEXT_FIELDS
+
+    props = api.get_openapi_schema()["components"]["schemas"]["ComponentIn"]["properties"]
+    assert {k: props[k]["maxLength"] for k in TEXT_FIELDS} == TEXT_FIELDS

@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from cityops.assets import selectors, services
+from cityops.assets.validation import TEXT_FIELDS
 from cityops.core.permissions import require_token_scope
 from cityops.geo.selectors import parse_bbox
 
@@ -17,32 +18,35 @@ router = Router()
 
 
 class ComponentIn(Schema):
-    catalog_class: str | None = None  # "component:01001" or "01001"; may be left out when ident is given
-    ident: str | None = None  # allocated (next free sequence of district + class) when left out
-    lon: float | None = None
-    lat: float | None = None
+    # Text limits are the census cleaner's (validation.TEXT_FIELDS, shared with the importer), stated here.
+    catalog_class: str | None = Field(None, max_length=20, description='"component:01001" or "01001"; may be left '
+                                                                       "out when ident is given.")
+    ident: str | None = Field(None, max_length=17, description="Allocated (next free of district + class) when "
+                                                               "left out.")
+    lon: float | None = Field(None, ge=-180, le=180, strict=True)
+    lat: float | None = Field(None, ge=-90, le=90, strict=True)
     shape: dict | None = None  # optional GeoJSON LineString / Polygon
-    name: str = ""
-    address: str = ""
-    status: str | None = None
+    name: str = Field("", max_length=TEXT_FIELDS["name"])
+    address: str = Field("", max_length=TEXT_FIELDS["address"])
+    status: str | None = Field(None, max_length=10)
     survey_date: dt.date | None = None
     change_date: dt.date | None = None
-    supervising_dept_code: str = ""
-    supervising_dept_name: str = ""
-    owner_code: str = ""
-    owner_name: str = ""
-    maintainer_code: str = ""
-    maintainer_name: str = ""
-    owner_department: str | None = None  # department code
-    data_source: str = ""
-    remarks: str = ""
-    grid_code: str | None = None  # when given, must be the grid containing the point
+    supervising_dept_code: str = Field("", max_length=TEXT_FIELDS["supervising_dept_code"])
+    supervising_dept_name: str = Field("", max_length=TEXT_FIELDS["supervising_dept_name"])
+    owner_code: str = Field("", max_length=TEXT_FIELDS["owner_code"])
+    owner_name: str = Field("", max_length=TEXT_FIELDS["owner_name"])
+    maintainer_code: str = Field("", max_length=TEXT_FIELDS["maintainer_code"])
+    maintainer_name: str = Field("", max_length=TEXT_FIELDS["maintainer_name"])
+    owner_department: str | None = Field(None, max_length=32, description="Department code.")
+    data_source: str = Field("", max_length=TEXT_FIELDS["data_source"])
+    remarks: str = Field("", max_length=TEXT_FIELDS["remarks"])
+    grid_code: str | None = Field(None, max_length=15, description="When given, the grid containing the point.")
 
 
 class StatusIn(Schema):
-    status: str
+    status: str = Field(..., max_length=10)
     change_date: dt.date | None = None
-    remarks: str = ""
+    remarks: str = Field("", max_length=TEXT_FIELDS["remarks"])
 
 
 class NearestOut(Schema):

@@ -76,19 +76,21 @@ class UrgencyOut(Schema):
 
 
 class LocalClassIn(Schema):
+    # Lengths are the catalogue's columns; the service checks the code's range and the name again for the admin.
     kind: ClassKind
-    code: str
-    name: str
-    name_en: str = ""
-    major_name: str = ""
-    major_name_en: str = ""
-    default_department_hint: str = ""
-    register_conditions: str = ""
-    close_conditions: str = ""
+    code: str = Field(..., pattern=r"^[0-9]{5}$", description="MMmmm: minor 500–999 or a major above the "
+                                                              "standard's.")
+    name: str = Field(..., min_length=1, max_length=60)
+    name_en: str = Field("", max_length=160)
+    major_name: str = Field("", max_length=60)
+    major_name_en: str = Field("", max_length=120)
+    default_department_hint: str = Field("", max_length=100)
+    register_conditions: str = Field("", max_length=2000)
+    close_conditions: str = Field("", max_length=2000)
 
 
 class RenameIn(Schema):
-    local_name: str
+    local_name: str = Field(..., max_length=60, description="Empty clears it.")
 
 
 class ResponsibilityOut(Schema):
