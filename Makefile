@@ -45,7 +45,9 @@ test-awkward-days: venv
 ## databases of `make bench-prepare` answer at BENCH_DATABASE_URL (1 M) and BENCH_3M_DATABASE_URL (3 M)
 BENCH_DATABASE_URL    ?= postgresql://postgres@127.0.0.1:5432/cityops_bench_1m
 BENCH_3M_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/cityops_bench_3m
-export BENCH_DATABASE_URL BENCH_3M_DATABASE_URL
+# The intake benchmark makes (and seeds, the first time: minutes) its own database; it needs wrk (apt-get install wrk)
+BENCH_INTAKE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/cityops_bench_intake
+export BENCH_DATABASE_URL BENCH_3M_DATABASE_URL BENCH_INTAKE_DATABASE_URL
 bench: venv
 	$(BIN)/python bench/geo_locate.py
 	@if psql "$(BENCH_DATABASE_URL)" -Atc 'SELECT 1 FROM cases_case LIMIT 1' 2>/dev/null | grep -q 1; then \
@@ -55,6 +57,9 @@ bench: venv
 	@if psql "$(BENCH_3M_DATABASE_URL)" -Atc 'SELECT 1 FROM cases_case LIMIT 1' 2>/dev/null | grep -q 1; then \
 		$(BIN)/python bench/evaluation.py --part year; \
 	else echo "$(BENCH_3M_DATABASE_URL) not seeded: run make bench-prepare (3 M benchmark skipped)"; fi
+	@if psql "$${BENCH_INTAKE_DATABASE_URL%/*}/postgres" -Atc 'SELECT 1' 2>/dev/null | grep -q 1; then \
+		$(BIN)/python bench/intake.py; \
+	else echo "PostgreSQL not reachable at $${BENCH_INTAKE_DATABASE_URL%/*}: intake benchmark skipped"; fi
 
 ## Build the benchmark databases from scratch (PostgreSQL; long: see bench/prepare.sh)
 bench-prepare: venv
