@@ -88,3 +88,11 @@ def test_the_census_form_states_the_cleaners_text_limits():
 
     props = api.get_openapi_schema()["components"]["schemas"]["ComponentIn"]["properties"]
     assert {k: props[k]["maxLength"] for k in TEXT_FIELDS} == TEXT_FIELDS
+
+
+def test_an_evaluation_kind_is_published_as_an_enum_and_its_month_as_a_pattern():
+    from cityops.api import api
+
+    schemas = api.get_openapi_schema()["components"]["schemas"]
+    assert "inspector" in schemas["SubjectKind"]["enum"]
+    assert schemas["PublishIn"]["properties"]["month"]["pattern"]

@@ -9,6 +9,7 @@ from ninja import Field, Schema
 
 from cityops.cases.schemas import CaseSummaryOut
 from cityops.core.api_schemas import ErrorOut  # noqa: F401 (re-exported)
+from cityops.evaluation.models import SubjectKind
 
 
 class PeriodQuery(Schema):
@@ -32,8 +33,9 @@ class DrilldownQuery(PeriodQuery):
 
 
 class PublishIn(Schema):
-    kind: str
-    month: str = Field(..., description="The month to publish, YYYY-MM (must have ended).")
+    kind: SubjectKind
+    month: str = Field(..., pattern=r"^[0-9]{4}-[0-9]{2}$", description="The month to publish, YYYY-MM (must have "
+                                                                        "ended).")
 
 
 class IndicatorOut(Schema):

@@ -12,7 +12,7 @@ from ninja.responses import Status
 
 from cityops.core.errors import InvalidInput, NotFound
 from cityops.org import selectors, services
-from cityops.org.models import ApiToken, Department, User
+from cityops.org.models import ApiToken, Department, TokenScope, User
 
 router = Router()
 
@@ -47,9 +47,12 @@ class TokenCreatedOut(TokenOut):
 
 class TokenIn(Schema):
     name: str = Field(..., min_length=1, max_length=100)
-    scopes: list[str] = Field(..., min_length=1)
+    # Not list[TokenScope]: the service names unknown scopes and lists the known ones, translated.
+    scopes: list[str] = Field(..., min_length=1, max_length=len(TokenScope),
+                              description="Scopes: " + ", ".join(TokenScope.values) + ".")
     expires_at: datetime | None = None
-    username: str | None = Field(None, description="Administrators may issue a token for another user.")
+    username: str | None = Field(None, max_length=150,
+                                 description="Administrators may issue a token for another user.")
 
 
 class DepartmentOut(Schema):
