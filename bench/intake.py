@@ -110,9 +110,9 @@ def _batch(args, base, work, token, points, classes, prefix, raw) -> None:
     lua = work / "batch.lua"
     lua.write_text(_batch_script(token, points, classes, prefix, args.batch_size))
     connections = args.batch_connections
-    result = _wrk(base, lua, connections=connections, seconds=args.duration)
+    result = _wrk(base, lua, connections=connections, seconds=args.batch_duration)
     _report(f"POST /api/v1/intake/batches ({args.batch_size} reports a batch, acknowledged)", result, raw,
-            TARGET_BATCH, per_request=args.batch_size, seconds=args.duration)
+            TARGET_BATCH, per_request=args.batch_size, seconds=args.batch_duration)
     time.sleep(3)  # batches in flight when wrk stopped are still answered and stored
     stored = InboxReport.objects.filter(idempotency_key__startswith=prefix).count()
     acknowledged = result["ok"] * args.batch_size
@@ -428,6 +428,8 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16, help="Concurrent HTTP connections (synchronous).")
     parser.add_argument("--batch-connections", type=int, default=4, help="Concurrent connections posting batches.")
     parser.add_argument("--batch-size", type=int, default=200, help="Reports per batch.")
+    parser.add_argument("--batch-duration", type=int, default=5,
+                        help="Seconds of posting batches (what they store is then drained by the worker).")
     parser.add_argument("--workers", type=int, default=0, help="Server workers (default: cityops serve's).")
     parser.add_argument("--threads", type=int, default=1, help="Threads per server worker.")
     parser.add_argument("--raw-clients", type=int, default=16)

@@ -270,7 +270,12 @@ def _claim(limit: int, now: datetime) -> list[InboxReport]:
             return []
         InboxReport.objects.filter(pk__in=ids).update(state=InboxState.PROCESSING, lease_until=now + LEASE,
                                                       attempts=F("attempts") + 1)
-    return list(InboxReport.objects.filter(pk__in=ids).select_related("reporter").order_by("id"))
+    items = list(InboxReport.objects.filter(pk__in=ids).select_related("reporter").order_by("id"))
+    # One user object per reporter for the whole claim: their roles are read once, not once per item.
+    reporters: dict[int, Any] = {}
+    for item in items:
+        item.reporter = reporters.setdefault(item.reporter_id, item.reporter)
+    return items
 
 
 def _process_chunk(items: list[InboxReport]) -> None:
