@@ -95,3 +95,11 @@ def test_a_method_the_route_lacks_is_a_json_405_with_allow(personas, api_token):
 def test_pages_outside_the_api_keep_their_html_404(db):
     response = Client().get("/console/no-such-page/")
     assert response.status_code == 404 and not response["Content-Type"].startswith("application/json")
+
+
+def test_the_refusals_speak_the_requests_language(db):
+    chinese = Client().post(f"{API}/cases", {}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    english = Client().post(f"{API}/cases", {}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert chinese.json()["detail"].startswith("请先登录") and english.json()["detail"].startswith("Log in")
+    missing = Client().get(f"{API}/no-such-thing", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert missing.json()["detail"] == "没有这个 API 接口。"
