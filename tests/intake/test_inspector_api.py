@@ -227,3 +227,8 @@ def test_the_ping_schema_states_its_bounds():
     assert (schema["lon"]["minimum"], schema["lon"]["maximum"], schema["lat"]["maximum"]) == (-180, 180, 90)
     accuracy = schema["accuracy"]["anyOf"][0]
     assert (accuracy["minimum"], accuracy["maximum"]) == (0, 100_000)
+
+
+def test_a_class_search_longer_than_the_schema_allows_is_refused_not_cut(inspector_client):
+    response = inspector_client.get(f"{API}/classes", {"q": "垃" * 41})
+    assert response.status_code == 422 and response.json()["field"] == "q"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Header, Router, Schema, Status
+from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import StrictBool
 
 from cityops.cases import selectors as case_selectors
@@ -130,15 +130,16 @@ def _task(user: Any, number: str) -> Any:
 
 @router.get("/classes", response={200: list[dict], 403: ErrorOut, 422: ErrorOut},
             summary="Class picker: my recent classes, then those of open cases nearby, then by name or pinyin")
-def classes(request: HttpRequest, lon: float | None = None, lat: float | None = None,
-            q: str = "") -> list[dict[str, Any]]:
+def classes(request: HttpRequest, lon: float | None = Query(None, ge=-180, le=180),
+            lat: float | None = Query(None, ge=-90, le=90), q: str = Query("", max_length=40)) -> list[dict[str, Any]]:
     user = _inspector(request, "catalog:read")
-    return sel.class_choices(user=user, lon=lon, lat=lat, q=q[:40])
+    return sel.class_choices(user=user, lon=lon, lat=lat, q=q)
 
 
 @router.get("/components", response={200: list[dict], 403: ErrorOut, 422: ErrorOut},
             summary="Components nearest to a point (within 200 m)")
-def components(request: HttpRequest, lon: float, lat: float) -> list[dict[str, Any]]:
+def components(request: HttpRequest, lon: float = Query(..., ge=-180, le=180),
+               lat: float = Query(..., ge=-90, le=90)) -> list[dict[str, Any]]:
     return sel.nearby_components(user=_inspector(request, "assets:read"), lon=lon, lat=lat)
 
 
