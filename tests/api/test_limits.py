@@ -96,3 +96,7 @@ def test_an_evaluation_kind_is_published_as_an_enum_and_its_month_as_a_pattern()
     schemas = api.get_openapi_schema()["components"]["schemas"]
     assert "inspector" in schemas["SubjectKind"]["enum"]
     assert schemas["PublishIn"]["properties"]["month"]["pattern"]
+
+
+def test_a_place_search_longer_than_any_name_is_refused(db):
+    assert field_of(Client().get(f"{API}/public/places", {"q": "路" * 101})) == "q"

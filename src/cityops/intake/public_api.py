@@ -116,8 +116,8 @@ class PublicPlaceOut(Schema):
     level: str
 
 
-@router.get("/places", response=list[PublicPlaceOut], url_name="places")
-def places(request: HttpRequest, q: str = "") -> list[dict]:
+@router.get("/places", response={200: list[PublicPlaceOut], 422: ErrorOut}, url_name="places")
+def places(request: HttpRequest, q: str = Query("", max_length=100)) -> list[dict]:
     """Streets, communities and grids whose name or code matches `q` (at most 10): send the code as `place`."""
     return intake_selectors.public_place_search(q=q)
 
