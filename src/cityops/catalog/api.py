@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from cityops.catalog import selectors, services
 from cityops.catalog.models import CatalogClass, ClassKind
+from cityops.core.api_schemas import ErrorOut
 from cityops.core.errors import NotFound
 from cityops.core.permissions import ensure_path_visible, require_token_scope
 
@@ -141,7 +142,7 @@ def urgency_list(request: HttpRequest) -> Any:
     return list(selectors.urgency_list())
 
 
-@router.post("/classes", response={201: ClassDetailOut})
+@router.post("/classes", response={201: ClassDetailOut, 409: ErrorOut})
 def class_add_local(request: HttpRequest, payload: LocalClassIn) -> Status:
     created = services.catalog_class_add_local(**payload.dict(), actor=request.auth)
     return Status(201, _detail_out(created))
