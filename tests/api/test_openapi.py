@@ -115,3 +115,12 @@ def test_the_served_schema_is_the_one_with_the_shared_refusals(client):
     served = client.get("/api/v1/openapi.json").json()
     assert "401" in served["paths"]["/api/v1/org/me"]["get"]["responses"]
     assert "ErrorOut" in served["components"]["schemas"]
+
+
+@pytest.mark.parametrize("path, statuses", [
+    ("/api/v1/assets", {409}),  # the identifier exists already
+    ("/api/v1/assets/{ident}/photos", {413, 415}),
+    ("/api/v1/org/tokens/{token_id}/revoke", {409}),  # already revoked
+])
+def test_the_services_conflicts_and_upload_refusals_are_declared(path, statuses):
+    assert statuses <= set(api.get_openapi_schema()["paths"][path]["post"]["responses"])

@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 
 from cityops.assets import selectors, services
 from cityops.assets.validation import TEXT_FIELDS
+from cityops.core.api_schemas import ErrorOut
 from cityops.core.permissions import require_token_scope
 from cityops.geo.selectors import parse_bbox
 
@@ -92,7 +93,7 @@ def component_detail(request: HttpRequest, ident: str) -> dict:
     return selectors.component_detail(selectors.component_get_for_user(user=request.auth, ident=ident))
 
 
-@router.post("", response={201: dict}, summary="Census a component")
+@router.post("", response={201: dict, 409: ErrorOut}, summary="Census a component")
 def component_create(request: HttpRequest, payload: ComponentIn) -> Status:
     data = {k: v for k, v in payload.dict().items() if v not in (None, "")}
     component = services.component_create(data=data, actor=request.auth)
@@ -109,7 +110,7 @@ def component_status(request: HttpRequest, ident: str, payload: StatusIn) -> dic
     return selectors.component_detail(updated)
 
 
-@router.post("/{ident}/photos", response={201: dict}, summary="Add a photo (JPEG, PNG or WebP, ≤ 10 MB)")
+@router.post("/{ident}/photos", response={201: dict, 413: ErrorOut, 415: ErrorOut}, summary="Add a photo (JPEG, PNG or WebP, ≤ 10 MB)")
 def component_photo(request: HttpRequest, ident: str, image: File[UploadedFile], caption: Form[str] = "") -> Status:
     services.require_census_writer(request.auth)
     component = selectors.component_get_for_user(user=request.auth, ident=ident)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
+from cityops.core.api_schemas import ErrorOut
 from cityops.core.errors import InvalidInput, NotFound
 from cityops.org import selectors, services
 from cityops.org.models import ApiToken, Department, TokenScope, User
@@ -146,7 +147,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status:
     return Status(201, {**_token_out(token), "token": plaintext})
 
 
-@router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="Revoke an API token")
+@router.post("/tokens/{token_id}/revoke", response={200: TokenOut, 409: ErrorOut}, summary="Revoke an API token")
 def token_revoke(request: HttpRequest, token_id: int) -> dict[str, Any]:
     token = selectors.token_get_for_user(user=request.auth, token_id=token_id)
     if token is None:
