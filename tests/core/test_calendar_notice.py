@@ -20,7 +20,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client, fast_password_hashing):
-    client.force_login(f.make_user("admin", Role.ADMIN, is_staff=True))
+    """The administrator's client, logged in anew at each request: at the test's travelled moment, not at the
+    fixture's (a session begun on another day may have expired by the day the test travels to)."""
+    admin = f.make_user("admin", Role.ADMIN, is_staff=True)
+    get = client.get
+
+    def logged_in_get(*args, **kwargs):
+        client.force_login(admin)
+        return get(*args, **kwargs)
+
+    client.get = logged_in_get
     return client
 
 
