@@ -162,3 +162,11 @@ def test_a_batch_is_audited(client, auth):
     event = AuditEvent.objects.get(action="intake.batch.received")
     assert event.object_id == str(batch) and event.data == {"items": 2, "accepted": 1, "duplicates": 0, "refused": 1}
     assert "token" in event.actor_label
+
+
+def test_a_processed_item_records_the_open_cases_it_duplicates(client, auth):
+    post(client, auth, [item("first"), item("second")])  # the same point and class
+    inbox.inbox_process()
+    first, second = Case.objects.order_by("id")
+    event = second.events.get(action="case.reported")
+    assert event.data["duplicates"] == [first.number]

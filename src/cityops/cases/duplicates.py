@@ -63,11 +63,13 @@ def duplicate_window(catalog_class: CatalogClass) -> timedelta:
 
 
 def find_duplicates(
-    *, catalog_class: CatalogClass, lon: float, lat: float, at: datetime | None = None, exclude_id: int | None = None
+    *, catalog_class: CatalogClass, lon: float, lat: float, at: datetime | None = None, exclude_id: int | None = None,
+    numbers_only: bool = False,
 ) -> list[Case]:
     """Open cases of the same class within the class's radius and reported in its window before `at`, nearest first.
 
     Suspended cases count as open: the problem is still there. Each returned case carries `distance_m`.
+    `numbers_only` loads just their numbers (and what sorts them), for a caller that shows no summary of them.
     """
     at = at or timezone.now()
     radius = duplicate_radius_m(catalog_class)
@@ -92,7 +94,12 @@ def find_duplicates(
             near[pk] = distance
     if not near:
         return []
-    found = list(Case.objects.filter(pk__in=near).select_related("urgency", "department", "handling_unit"))
+    chosen = Case.objects.filter(pk__in=near)
+    if numbers_only:
+        chosen = chosen.only("id", "number", "reported_at", "region_path")
+    else:
+        chosen = chosen.select_related("urgency", "department", "handling_unit")
+    found = list(chosen)
     for case in found:
         case.catalog_class = catalog_class  # the one asked about: their summaries need no query for it
         case.distance_m = near[case.pk]

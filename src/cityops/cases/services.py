@@ -82,12 +82,13 @@ def case_report(
     crs: str = "wgs84", urgency: Urgency | str | None = None, address: str = "", component: Any = None,
     reporter_name: str = "", reporter_contact: str = "", idempotency_key: str | None = None,
     self_handled: bool = False, result: str = "", recurrence_of: Case | None = None, at: datetime | None = None,
-    photos: Sequence[Any] = (),
+    photos: Sequence[Any] = (), duplicate_numbers_only: bool = False,
 ) -> ReportResult:
     """Report a problem (上报): locate it, number it, start the 受理 clock; idempotent on (reporter, key).
 
     `photos` are attached as before-photos in the report's own transaction, before a self-handled report
     closes the case; every one is checked first, so a refused photo leaves no case behind.
+    `duplicate_numbers_only`: the result's duplicates carry their numbers only (a caller that answers nobody).
     """
     at = at or timezone.now()
     _require_reporter(actor, self_handled=self_handled)
@@ -104,7 +105,7 @@ def case_report(
         description=description.strip(), lon=lon, lat=lat, crs=crs, address=address.strip(), component=component,
         reporter=reporter, reporter_name=reporter_name, reporter_contact=reporter_contact,
         idempotency_key=idempotency_key, recurrence_of=recurrence_of, at=at)
-    duplicates = _find_duplicates(case, at)
+    duplicates = _find_duplicates(case, at, numbers_only=duplicate_numbers_only)
     clock = sla.start_stage(case, sla.STAGE_OF[CaseState.REPORTED], at)
     try:
         with transaction.atomic():
@@ -246,10 +247,11 @@ def _propose(case: Case, grid: Any) -> None:
         case.proposal_reason = str(proposal.reason)[:300]
 
 
-def _find_duplicates(case: Case, at: datetime) -> list[Case]:
+def _find_duplicates(case: Case, at: datetime, *, numbers_only: bool) -> list[Case]:
     from cityops.cases.duplicates import find_duplicates
 
-    return find_duplicates(catalog_class=case.catalog_class, lon=case.lon, lat=case.lat, at=at)
+    return find_duplicates(catalog_class=case.catalog_class, lon=case.lon, lat=case.lat, at=at,
+                           numbers_only=numbers_only)
 
 
 def _record_report(case: Case, *, clock: Any, actor: Any, duplicates: list[Case], at: datetime) -> None:

@@ -296,7 +296,7 @@ def _process_one(item: InboxReport, now: datetime) -> None:
                 description=payload["description"], lon=payload["lon"], lat=payload["lat"], crs=payload["crs"],
                 urgency=payload.get("urgency"), address=payload.get("address", ""),
                 reporter_name=payload.get("reporter_name", ""), reporter_contact=payload.get("reporter_contact", ""),
-                idempotency_key=item.idempotency_key, at=item.received_at,
+                idempotency_key=item.idempotency_key, at=item.received_at, duplicate_numbers_only=True,
             )
     except DomainError as exc:
         item.state, item.error = InboxState.FAILED, exc.as_dict()
