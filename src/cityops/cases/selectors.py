@@ -345,17 +345,8 @@ def _department_ref(department: Department | None) -> dict | None:
 def case_detail(case: Case, *, user: Any) -> dict[str, Any]:
     """Everything the detail page shows: the summary, clocks, photos, requests, links and allowed actions."""
     detail = case_summary(case)
+    detail.update(_own_fields(case))
     detail.update({
-        "component": case.component.ident if case.component_id else None,
-        "reporter": {"name": case.reporter_name, "contact": case.reporter_contact,
-                     "user": case.reporter.get_username() if case.reporter_id else None},
-        "proposed_department": _department_ref(case.proposed_department),
-        "proposal_reason": case.proposal_reason,
-        "dispatch_overridden": case.dispatch_overridden,
-        "result": case.result,
-        "void_reason": case.void_reason or None,
-        "counters": {"rework": case.rework_count, "extension": case.extension_count, "return": case.return_count},
-        "updated_at": case.updated_at,
         "clocks": _clocks(case),
         "photos": _photos(case),
         "requests": _requests(case),
@@ -379,17 +370,8 @@ def new_report_detail(*, case: Case, clock: Any, location: Any, user: Any) -> di
         return None
     refs = (location.grid, location.community, location.street, location.district)
     detail = _summary(case, {ref.id: ref.as_dict() for ref in refs if ref is not None})
+    detail.update(_own_fields(case))
     detail.update({
-        "component": case.component.ident if case.component_id else None,
-        "reporter": {"name": case.reporter_name, "contact": case.reporter_contact,
-                     "user": case.reporter.get_username() if case.reporter_id else None},
-        "proposed_department": _department_ref(case.proposed_department),
-        "proposal_reason": case.proposal_reason,
-        "dispatch_overridden": case.dispatch_overridden,
-        "result": case.result,
-        "void_reason": case.void_reason or None,
-        "counters": {"rework": case.rework_count, "extension": case.extension_count, "return": case.return_count},
-        "updated_at": case.updated_at,
         "clocks": [_clock_row(clock)] if clock is not None else [],
         "photos": [],
         "requests": [],
@@ -400,6 +382,22 @@ def new_report_detail(*, case: Case, clock: Any, location: Any, user: Any) -> di
         "allowed_actions": _allowed_actions(case=case, user=user, pending=set()),
     })
     return _as_read_back(detail)
+
+
+def _own_fields(case: Case) -> dict[str, Any]:
+    """The detail fields read from the case row itself (and its reporter, component, proposed department)."""
+    return {
+        "component": case.component.ident if case.component_id else None,
+        "reporter": {"name": case.reporter_name, "contact": case.reporter_contact,
+                     "user": case.reporter.get_username() if case.reporter_id else None},
+        "proposed_department": _department_ref(case.proposed_department),
+        "proposal_reason": case.proposal_reason,
+        "dispatch_overridden": case.dispatch_overridden,
+        "result": case.result,
+        "void_reason": case.void_reason or None,
+        "counters": {"rework": case.rework_count, "extension": case.extension_count, "return": case.return_count},
+        "updated_at": case.updated_at,
+    }
 
 
 def _as_read_back(value: Any) -> Any:
