@@ -69,9 +69,9 @@ def test_a_dispatcher_dispatches_from_the_one_map(live_server, registered, brows
 
     page.check("#command-layer-inspectors")
     page.select_option("#command-load", "open")
-    page.wait_for_function("window.cityopsCommand.layers.load.getLayers().length > 0")
+    page.wait_for_function("() => window.cityopsCommand.layers.load.getLayers().length > 0")
     page.select_option("#id_state", "reported")
-    page.wait_for_function("new URL(location.href).searchParams.get('state') === 'reported'")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('state') === 'reported'")
     page.wait_for_timeout(500)
     assert errors == []
     context.close()
