@@ -10,7 +10,6 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cityops.analytics.api import router as analytics_router
-from cityops.analytics.export_api import router as exports_router
 from cityops.assets.api import router as assets_router
 from cityops.cases.api import router as cases_router
 from cityops.catalog.api import router as catalog_router
@@ -18,6 +17,7 @@ from cityops.command.api import router as command_router
 from cityops.core.api_auth import API_AUTH
 from cityops.core.errors import DomainError, MalformedBody, NotFound
 from cityops.evaluation.api import router as evaluation_router
+from cityops.exports.api import router as exports_router
 from cityops.geo.api import router as geo_router
 from cityops.intake.api import router as intake_router
 from cityops.intake.inbox_api import router as inbox_router

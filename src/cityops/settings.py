@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "cityops.open311",
     "cityops.evaluation",
     "cityops.analytics",
+    "cityops.exports",
     "cityops.command",
 ]
 

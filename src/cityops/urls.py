@@ -24,7 +24,7 @@ urlpatterns = [
     path("console/command/", include("cityops.command.urls")),
     path("console/evaluation/", include("cityops.evaluation.urls")),
     path("console/analytics/", include("cityops.analytics.urls")),
-    path("console/exports/", include("cityops.analytics.export_urls")),
+    path("console/exports/", include("cityops.exports.urls")),
     path("console/", include("cityops.cases.urls")),
     path("hotline/", include("cityops.intake.urls")),
     path("open311/v2/", include("cityops.open311.urls")),

@@ -25,8 +25,8 @@ from cityops.cases import services as s
 from cityops.cases.models import CaseState
 from cityops.core.errors import Forbidden, InvalidInput
 from cityops.evaluation.selectors import evaluation_results
-from tests.analytics.export_support import body, workbook
 from tests.cases.workflow_cast import WEST_POINT, cast, drive, fast_hashing, garbage, local, report  # noqa: F401
+from tests.exports.export_support import body, workbook
 
 T = local(2026, 3, 2, 9, 0)
 T2 = local(2026, 3, 3, 9, 0)
@@ -170,7 +170,7 @@ def test_the_months_tables_download_as_one_workbook(client, march):
 
 def test_the_report_prints_counts_whole_ratios_with_two_decimals_and_rates_as_percentages():
     from cityops.analytics.tables import ColumnKind
-    from cityops.analytics.views_exports import _show
+    from cityops.exports.views import _show
 
     assert (_show(3.0, ColumnKind.NUMBER), _show(0.04, ColumnKind.NUMBER)) == ("3", "0.04")
     assert (_show(0.8571, ColumnKind.RATE), _show(None, ColumnKind.RATE)) == ("85.71%", "—")

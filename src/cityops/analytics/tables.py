@@ -1,6 +1,6 @@
 """Report tables: the one shape every evaluation and statistics table takes for pages, Excel and CSV.
 
-An app registers each table it can export (`register_report`); the exports (`analytics.exports`) look a kind
+An app registers each table it can export (`register_report`); the exports (`exports.services`) look a kind
 up here, call its builder for the asking user, and write the rows to xlsx or CSV, in the request or in the
 background for large ones. A builder checks the user's access and the parameters (raising `InvalidInput`,
 `Forbidden` …) before it yields any row.

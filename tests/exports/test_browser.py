@@ -8,14 +8,14 @@ from urllib.parse import quote
 
 import pytest
 
-from cityops.analytics.exports import export_run_due
-from cityops.analytics.models import ExportJob
 from cityops.catalog.models import ResponsibilityRule
 from cityops.catalog.selectors import catalog_class_from_ref
+from cityops.exports.models import ExportJob
+from cityops.exports.services import export_run_due
 from cityops.org.models import Role
 from cityops.testing import factories as f
-from tests.analytics.export_support import KIND, TITLE, registered_test_kinds, workbook
 from tests.browser_support import BROWSER_MARKS
+from tests.exports.export_support import KIND, TITLE, registered_test_kinds, workbook
 
 pytestmark = BROWSER_MARKS
 

@@ -1,6 +1,6 @@
 """Pages of the exports (/console/exports/): start an export, my exports with progress, download, monthly report.
 
-Thin views: parse the request, call `analytics.exports` (the same functions the API calls), and turn a
+Thin views: parse the request, call `exports.services` (the same functions the API calls), and turn a
 domain refusal into a form error or a 404. Files are served only here, after the ownership check.
 """
 
@@ -15,10 +15,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cityops.analytics import exports, report_tables
-from cityops.analytics.models import ExportFormat, ExportJob, ExportState
+from cityops.analytics import report_tables
 from cityops.analytics.tables import ColumnKind
 from cityops.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from cityops.exports import services as exports
+from cityops.exports.models import ExportFormat, ExportJob, ExportState
 
 # Form fields that are not the report's own parameters.
 _NOT_PARAMS = frozenset({"kind", "format", "csrfmiddlewaretoken"})
@@ -57,7 +58,7 @@ def _start_form(request: HttpRequest, *, kind: str, fmt: str, params: dict[str, 
         "format": fmt if fmt in ExportFormat.values else ExportFormat.XLSX, "formats": ExportFormat.choices,
         "params": params, "error": error, "error_field": name if error else "",
     }
-    return render(request, "analytics/exports/start.html", context, status=error.status if error else 200)
+    return render(request, "exports/start.html", context, status=error.status if error else 200)
 
 
 @login_required
@@ -67,8 +68,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
     jobs = exports.export_jobs_for_user(user=request.user)
     context = {"page": "exports", "jobs": jobs, "polling": any(j.state in _ACTIVE for j in jobs)}
     if request.headers.get("HX-Request") == "true":
-        return render(request, "analytics/exports/_jobs.html", context)
-    return render(request, "analytics/exports/list.html", context)
+        return render(request, "exports/_jobs.html", context)
+    return render(request, "exports/list.html", context)
 
 
 @login_required
@@ -78,8 +79,8 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
     context = {"page": "exports", "job": job, "polling": job.state in _ACTIVE}
     if request.headers.get("HX-Request") == "true":
-        return render(request, "analytics/exports/_job.html", context)
-    return render(request, "analytics/exports/job.html", context)
+        return render(request, "exports/_job.html", context)
+    return render(request, "exports/job.html", context)
 
 
 @login_required

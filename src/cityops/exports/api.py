@@ -16,12 +16,14 @@ from django.urls import reverse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from cityops.analytics import exports
-from cityops.analytics.models import ExportFormat, ExportJob
 from cityops.core.api_schemas import ErrorOut
 from cityops.core.permissions import require_token_scope
+from cityops.exports import services as exports
+from cityops.exports.models import ExportFormat, ExportJob
 
 router = Router()
+
+# Operation ids as published while the exports were part of analytics, so generated clients keep their names.
 
 
 class KindOut(Schema):
@@ -69,7 +71,8 @@ def _out(job: ExportJob) -> dict[str, Any]:
     }
 
 
-@router.get("/kinds", response={200: list[KindOut]}, summary="Report kinds that can be exported")
+@router.get("/kinds", response={200: list[KindOut]}, summary="Report kinds that can be exported",
+            operation_id="cityops_analytics_export_api_export_kinds")
 def export_kinds(request: HttpRequest) -> list[dict[str, str]]:
     """Every registered report table kind with its label (the builder still checks role and scope)."""
     require_token_scope(request.auth, "cases:read")
@@ -77,7 +80,8 @@ def export_kinds(request: HttpRequest) -> list[dict[str, str]]:
 
 
 @router.post("", response={201: ExportJobOut, 202: ExportJobOut, 403: ErrorOut, 422: ErrorOut},
-             summary="Start an export")
+             summary="Start an export",
+             operation_id="cityops_analytics_export_api_export_start")
 def export_start(request: HttpRequest, payload: ExportIn) -> Status:
     """Export a report to xlsx or csv: 201 with `download_url` when written at once, 202 when queued."""
     require_token_scope(request.auth, "cases:read")
@@ -85,7 +89,8 @@ def export_start(request: HttpRequest, payload: ExportIn) -> Status:
     return Status(201 if job.is_downloadable else 202, _out(job))
 
 
-@router.get("", response={200: list[ExportJobOut]}, summary="My exports")
+@router.get("", response={200: list[ExportJobOut]}, summary="My exports",
+            operation_id="cityops_analytics_export_api_export_list")
 def export_list(request: HttpRequest) -> list[dict[str, Any]]:
     """The caller's exports, newest first (at most 50)."""
     require_token_scope(request.auth, "cases:read")
@@ -93,7 +98,8 @@ def export_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/{job_id}", response={200: ExportJobOut, 404: ErrorOut}, summary="One export's state and progress",
-            url_name="export_job")
+            url_name="export_job",
+            operation_id="cityops_analytics_export_api_export_job")
 def export_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
     """State (queued, running, done, failed, expired), rows written and the download URL once done."""
     require_token_scope(request.auth, "cases:read")
@@ -101,7 +107,8 @@ def export_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
 
 
 @router.get("/{job_id}/download", response={200: None, 404: ErrorOut, 409: ErrorOut},
-            summary="Download an export's file", url_name="export_download")
+            summary="Download an export's file", url_name="export_download",
+            operation_id="cityops_analytics_export_api_export_download")
 def export_download(request: HttpRequest, job_id: int) -> FileResponse:
     """The file as an attachment; 409 while it is still being written, 404 once expired."""
     require_token_scope(request.auth, "cases:read")

@@ -7,9 +7,9 @@ import datetime as dt
 import io
 from zoneinfo import ZoneInfo
 
-from cityops.analytics import export_writers as w
 from cityops.analytics.tables import ColumnKind, Table, tables_of
-from tests.analytics.export_support import HEADERS, TITLE, rows, workbook
+from cityops.exports import writers as w
+from tests.exports.export_support import HEADERS, TITLE, rows, workbook
 
 
 def xlsx(*tables: Table, progress=None) -> bytes:

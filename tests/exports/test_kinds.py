@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from cityops.analytics.exports import export_file_for_user, export_run_due, export_start
-from cityops.analytics.models import ExportState
 from cityops.analytics.tables import report_kind, report_kinds, tables_of
 from cityops.core.errors import InvalidInput
-from tests.analytics.export_support import workbook
+from cityops.exports.models import ExportState
+from cityops.exports.services import export_file_for_user, export_run_due, export_start
 from tests.cases.workflow_cast import cast, drive, fast_hashing, garbage, local, report  # noqa: F401
+from tests.exports.export_support import workbook
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def history(cast, settings, tmp_path):  # noqa: F811  (the cast fixture)
 
 
 def kinds() -> list[str]:
-    import cityops.analytics.exports  # noqa: F401  (registers the exports' own kinds)
+    import cityops.exports.services  # noqa: F401  (registers the exports' own kinds)
 
     return [r.kind for r in report_kinds()]
 

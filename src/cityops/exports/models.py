@@ -55,6 +55,9 @@ class ExportJob(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
     class Meta:
+        # The table (and its index names) kept the name it had while exports were part of analytics: the model
+        # moved between apps without copying a row (migrations exports 0001 / analytics 0003).
+        db_table = "analytics_exportjob"
         verbose_name = _("export")
         verbose_name_plural = _("exports")
         ordering = ["-created_at", "-id"]

@@ -7,8 +7,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cityops.analytics import export_writers
-from cityops.analytics.exports import (
+from cityops.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from cityops.core.jobs import discover_jobs
+from cityops.core.models import AuditEvent
+from cityops.exports import writers as export_writers
+from cityops.exports.models import ExportJob, ExportState
+from cityops.exports.services import (
     MAX_ATTEMPTS,
     export_file_for_user,
     export_job_for_user,
@@ -16,11 +20,7 @@ from cityops.analytics.exports import (
     export_start,
     exports_expire,
 )
-from cityops.analytics.models import ExportJob, ExportState
-from cityops.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from cityops.core.jobs import discover_jobs
-from cityops.core.models import AuditEvent
-from tests.analytics.export_support import (
+from tests.exports.export_support import (
     BROKEN,
     HEADERS,
     KIND,

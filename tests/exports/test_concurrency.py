@@ -7,10 +7,10 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from cityops.analytics.exports import export_run_due
-from cityops.analytics.models import ExportJob, ExportState
+from cityops.exports.models import ExportJob, ExportState
+from cityops.exports.services import export_run_due
 from cityops.testing import factories as f
-from tests.analytics.export_support import KIND, registered_test_kinds
+from tests.exports.export_support import KIND, registered_test_kinds
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no concurrent writers"),

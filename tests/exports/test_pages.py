@@ -8,9 +8,9 @@ import io
 import pytest
 from django.urls import reverse
 
-from cityops.analytics.exports import export_run_due, export_start
-from cityops.analytics.models import ExportJob, ExportState
-from tests.analytics.export_support import (
+from cityops.exports.models import ExportJob, ExportState
+from cityops.exports.services import export_run_due, export_start
+from tests.exports.export_support import (
     HEADERS,
     KIND,
     TITLE,
@@ -187,7 +187,7 @@ def test_anonymous_downloads_are_sent_to_log_in(client, queued):
 
 
 def test_export_files_are_not_under_the_public_media_folder(queued, settings):
-    from cityops.analytics.exports import exports_dir
+    from cityops.exports.services import exports_dir
 
     settings.CITYOPS_EXPORT_DIR = None  # the default
     assert not str(exports_dir()).startswith(str(settings.MEDIA_ROOT))

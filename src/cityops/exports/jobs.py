@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import socket
 
-from cityops.analytics.exports import export_run_due, exports_expire
 from cityops.core.jobs import periodic
+from cityops.exports.services import export_run_due, exports_expire
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+# The names are those of the time the exports were part of analytics: `cityops worker --only` and the
+# deployments' logs and alerts name them so.
 
 
 @periodic(every_seconds=5, name="analytics.run_exports")

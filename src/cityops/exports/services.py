@@ -29,20 +29,24 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cityops.analytics import report_tables  # noqa: F401  (registers this app's own report kinds)
-from cityops.analytics.export_writers import CONTENT_TYPES, WRITERS
-from cityops.analytics.models import ExportFormat, ExportJob, ExportState
 from cityops.analytics.tables import ReportKind, Table, report_kind, report_kinds, tables_of
 from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from cityops.core.permissions import is_platform_admin
+from cityops.exports.models import ExportFormat, ExportJob, ExportState
+from cityops.exports.writers import CONTENT_TYPES, WRITERS
 
-logger = logging.getLogger("cityops.analytics.exports")
+logger = logging.getLogger("cityops.exports.services")
 
 MAX_PARAMS = 30
 MAX_PARAM_LENGTH = 500
 MAX_ATTEMPTS = 3
 ERROR_LIMIT = 2000
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+# The exports were part of analytics until they became an app of their own: their audit events keep the
+# names they were written with (`analytics.export.*` on `analytics.exportjob`), so one job's history and the
+# audit log's filters do not split at the move.
+AUDIT_OBJECT_TYPE = "analytics.exportjob"
 
 
 def exports_dir() -> Path:
@@ -142,7 +146,7 @@ def export_start(*, user: Any, kind: str, params: Any, fmt: str) -> ExportJob:
             ExportState.RUNNING, now, now, token, 1)
     with transaction.atomic():
         job.save()
-        audit_log(actor=user, action="analytics.export.started", obj=job,
+        audit_log(actor=user, action="analytics.export.started", obj=job, object_type=AUDIT_OBJECT_TYPE,
                   data={"kind": job.kind, "format": fmt, "params": params, "rows_total": total, "inline": inline})
     if inline:
         _write(job, tables, token=token, actor=user)
@@ -239,7 +243,7 @@ def _finish(job: ExportJob, *, token: str, name: str, rows: int, actor: Any) -> 
             state=ExportState.DONE, file=name, rows_done=rows, rows_total=rows, size_bytes=path.stat().st_size,
             finished_at=now, heartbeat_at=now, expires_at=now + timedelta(days=keep_days()), error="")
         if done:
-            audit_log(actor=actor, action="analytics.export.finished", obj=job,
+            audit_log(actor=actor, action="analytics.export.finished", obj=job, object_type=AUDIT_OBJECT_TYPE,
                       data={"kind": job.kind, "format": job.format, "rows": rows})
     if not done:  # taken over meanwhile: the other worker's file is the one that counts
         path.unlink(missing_ok=True)
@@ -256,7 +260,7 @@ def _fail(job: ExportJob, *, token: str, exc: BaseException, actor: Any) -> None
         failed = ExportJob.objects.filter(pk=job.pk, claimed_by=token).exclude(state=ExportState.DONE).update(
             state=ExportState.FAILED, error=message[:ERROR_LIMIT], finished_at=timezone.now())
         if failed:
-            audit_log(actor=actor, action="analytics.export.failed", obj=job,
+            audit_log(actor=actor, action="analytics.export.failed", obj=job, object_type=AUDIT_OBJECT_TYPE,
                       data={"kind": job.kind, "format": job.format, "error": message[:200]})
 
 
@@ -323,7 +327,7 @@ def _audit_claim(job: ExportJob, *, before: tuple[str, str] | None) -> None:
     state, previous = before or (ExportState.QUEUED, "")
     taken_over = state == ExportState.RUNNING
     audit_log(actor="cityops worker", action="analytics.export.taken_over" if taken_over else "analytics.export.claimed",
-              obj=job, data={"kind": job.kind, "worker": job.claimed_by, "attempt": job.attempts,
+              obj=job, object_type=AUDIT_OBJECT_TYPE, data={"kind": job.kind, "worker": job.claimed_by, "attempt": job.attempts,
                              **({"from": previous} if taken_over else {})})
 
 
@@ -364,7 +368,7 @@ def exports_expire(*, now: datetime | None = None) -> int:
             if not ExportJob.objects.filter(pk=job.pk, state=ExportState.DONE).update(
                     state=ExportState.EXPIRED, file=""):
                 continue
-            audit_log(actor="cityops worker", action="analytics.export.expired", obj=job,
+            audit_log(actor="cityops worker", action="analytics.export.expired", obj=job, object_type=AUDIT_OBJECT_TYPE,
                       data={"kind": job.kind, "format": job.format})
         if job.file:
             (folder / job.file).unlink(missing_ok=True)

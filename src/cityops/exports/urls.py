@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from cityops.analytics import views_exports as views
+from cityops.exports import views
 
 app_name = "exports"
 
