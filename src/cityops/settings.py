@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "cityops.org",
     "cityops.catalog",
     "cityops.assets",
+    "cityops.tracking",
     "cityops.cases",
     "cityops.intake",
     "cityops.notify",

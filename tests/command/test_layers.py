@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from cityops.command import selectors
 from cityops.core.errors import Forbidden, InvalidInput, NotFound
-from cityops.intake.models import PositionPing
 from cityops.org.models import Role
 from cityops.testing import factories as f
+from cityops.tracking.models import PositionPing
 from tests.cases.workflow_cast import local
 
 from .conftest import CITY_BBOX

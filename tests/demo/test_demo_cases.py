@@ -103,7 +103,7 @@ def test_a_share_of_the_inspectors_patrol_their_own_grids_until_now(demo):
     from django.utils import timezone
 
     from cityops.geo.models import Region
-    from cityops.intake.models import PositionPing
+    from cityops.tracking.models import PositionPing
 
     pings = PositionPing.objects.select_related("user")
     assert demo.position_pings == pings.count() > 0

@@ -12,8 +12,8 @@ from django.utils import timezone
 from PIL import Image
 
 from cityops.cases.models import Case, CasePhoto, CaseState
-from cityops.intake.models import PositionPing
 from cityops.testing import factories as f
+from cityops.tracking.models import PositionPing
 
 API = "/api/v1/inspector"
 EAST = (104.005, 30.015)  # 东区网格1

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from django.db.models import Avg, Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Floor
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -26,10 +26,11 @@ from cityops.cases.scope import case_scope_q
 from cityops.cases.selectors import CaseFilters, case_filter_q
 from cityops.catalog.models import Stage
 from cityops.core.errors import InvalidInput, NotFound
-from cityops.core.permissions import is_platform_admin, region_scope_q, require_role
-from cityops.geo.models import Level, Region
+from cityops.core.permissions import require_role
+from cityops.geo.models import Level
 from cityops.geo.selectors import BBox, region_feature_collection
 from cityops.org.models import Role
+from cityops.tracking import selectors as tracking
 
 # The command centre's staff (指挥中心); handlers and inspectors work their own queues, not the one map.
 CENTRE_ROLES = (Role.LEADER, Role.SHIFT_LEADER, Role.DISPATCHER, Role.ACCEPTOR, Role.ADMIN)
@@ -329,37 +330,13 @@ def component_layer(*, user: Any, bbox: BBox, zoom: int) -> dict:
 # --- inspectors ----------------------------------------------------------------------------------------------
 
 
-def _inspectors(user: Any) -> QuerySet:
-    """Inspectors the viewer may follow: their region scope or one of their grids lies in the viewer's scope."""
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model().objects.filter(role_assignments__role=Role.INSPECTOR, is_active=True)
-    if is_platform_admin(user):
-        return users.distinct()
-    grids = Region.objects.filter(region_scope_q(user))
-    return users.filter(Q(scope_region__in=grids) | Q(inspected_grids__in=grids)).distinct()
-
-
-def _ping_scope_q(user: Any) -> Q:
-    """Pings the viewer may see: located in a grid of their scope (admins: all, also outside the grids)."""
-    if is_platform_admin(user):
-        return Q()
-    return Q(grid__in=Region.objects.filter(region_scope_q(user)))
-
-
 def inspector_positions(*, user: Any, hours: int = POSITION_HOURS, now: dt.datetime | None = None) -> dict:
     """Each visible inspector's last position within the last `hours`, as GeoJSON points."""
-    from cityops.intake.models import PositionPing
-
     require_centre_staff(user)
     if not 1 <= int(hours) <= MAX_POSITION_HOURS:
         raise InvalidInput(_("hours must be between 1 and %(max)d.") % {"max": MAX_POSITION_HOURS}, field="hours")
     since = (now or timezone.now()) - dt.timedelta(hours=int(hours))
-    pings = PositionPing.objects.filter(_ping_scope_q(user), at__gte=since)
-    # One index probe per inspector ((user, at) index) instead of scanning every ping of the window.
-    latest = pings.filter(user=OuterRef("pk")).order_by("-at", "-id").values("id")[:1]
-    ids = [pk for pk in _inspectors(user).annotate(last=Subquery(latest)).values_list("last", flat=True) if pk]
-    rows = PositionPing.objects.filter(pk__in=ids).select_related("user", "grid").order_by("user__username")
+    rows = tracking.latest_positions(user=user, since=since)
     return {"type": "FeatureCollection", "since": since, "features": [_ping_feature(p) for p in rows]}
 
 
@@ -374,19 +351,15 @@ def _ping_feature(ping: Any) -> dict[str, Any]:
 
 def inspector_track(*, user: Any, username: str, day: str | dt.date | None = None) -> dict:
     """One inspector's pings on one day (Asia/Shanghai), oldest first, as a GeoJSON line (巡查轨迹)."""
-    from cityops.intake.models import PositionPing
-
     require_centre_staff(user)
     # A NUL in the name would reach PostgreSQL (which refuses it: a 500); no inspector has one.
-    inspector = None if "\x00" in username else _inspectors(user).filter(username=username).first()
+    inspector = (None if "\x00" in username
+                 else tracking.tracked_inspectors(user=user).filter(username=username).first())
     if inspector is None:
         raise NotFound(_("Inspector %(name)s not found.") % {"name": username})
     start = _day_start(day)
-    pings = list(
-        PositionPing.objects.filter(_ping_scope_q(user), user=inspector, at__gte=start,
-                                    at__lt=start + dt.timedelta(days=1))
-        .order_by("at", "id").values_list("lon", "lat", "at")[:MAX_TRACK_POINTS]
-    )
+    pings = tracking.track_points(user=user, inspector=inspector, start=start, end=start + dt.timedelta(days=1),
+                                  limit=MAX_TRACK_POINTS)
     return {
         "type": "Feature", "id": inspector.username,
         "geometry": {"type": "LineString", "coordinates": [[lon, lat] for lon, lat, _at in pings]},

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from cityops.core.audit import audit_log
 from cityops.geo.models import Region
-from cityops.intake.models import PositionPing
 from cityops.org.models import Role, User
+from cityops.tracking.models import PositionPing
 
 PING_MINUTES = 2
 HOURS = 3

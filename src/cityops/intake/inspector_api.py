@@ -21,6 +21,7 @@ from cityops.core.permissions import require_role, require_token_scope
 from cityops.intake import inspector_selectors as sel
 from cityops.intake import inspector_services as svc
 from cityops.org.models import Role
+from cityops.tracking.services import position_ping_record
 
 router = Router()
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut}
@@ -188,7 +189,7 @@ def ping(request: HttpRequest, payload: PingIn) -> Status:
     """Store my position. An inspector's point outside every unit grid is kept without a grid (a patrol may cross
     the city's edge); for anyone else (an administrator) it is refused: 422 `outside_service_area` naming `lon`."""
     user = _inspector(request, "cases:write")
-    stored = svc.position_ping_record(actor=user, lon=payload.lon, lat=payload.lat, accuracy_m=payload.accuracy)
+    stored = position_ping_record(actor=user, lon=payload.lon, lat=payload.lat, accuracy_m=payload.accuracy)
     if stored is None:
         return Status(200, {"stored": False, "grid": None})
     return Status(201, {"stored": True, "grid": stored.grid.code if stored.grid_id else None})

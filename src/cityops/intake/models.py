@@ -1,4 +1,4 @@
-"""Intake channels (信息采集): external systems and their reports, replay guards, inspectors' positions, rate limits."""
+"""Intake channels (信息采集): external systems and their reports, replay guards, rate limits."""
 
 from __future__ import annotations
 
@@ -97,28 +97,6 @@ class SignatureNonce(models.Model):
 
     def __str__(self) -> str:
         return self.nonce
-
-
-class PositionPing(models.Model):
-    """An on-duty inspector's position (巡查轨迹), sent by the inspector app."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="position_pings")
-    at = models.DateTimeField(_("time"), db_index=True)
-    lon = models.FloatField(_("longitude"))
-    lat = models.FloatField(_("latitude"))
-    accuracy_m = models.FloatField(_("accuracy (m)"), null=True, blank=True)
-    grid = models.ForeignKey(
-        "geo.Region", verbose_name=_("unit grid"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("position ping")
-        verbose_name_plural = _("position pings")
-        ordering = ["-at"]
-        indexes = [models.Index(fields=["user", "at"], name="intake_ping_user_time")]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} {self.at:%Y-%m-%d %H:%M}"
 
 
 class RateCounter(models.Model):
