@@ -22,6 +22,7 @@ from cityops.cases.views import ACTION_LABELS, ACTIONS
 from cityops.command import selectors
 from cityops.command.forms import MapFilterForm
 from cityops.core.errors import Forbidden, InvalidInput, NotFound
+from cityops.core.maplayers import map_layer_endpoints, map_layers
 
 # Actions the card cannot offer well (they need the pending requests or the request kinds of the case page):
 # the card links to the case page for them instead.
@@ -53,7 +54,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form, "screen": screen, "page": "command", "tile_url": settings.CITYOPS_TILE_URL,
         "outline": selectors.scope_outline(user=request.user),
-        "config": _map_config(),
+        "config": _map_config(), "layers": map_layers(),
         "classes": case_selectors.report_class_options(text=""),
     }
     context.update(_partials(request))
@@ -62,11 +63,11 @@ def map_page(request: HttpRequest) -> HttpResponse:
 
 
 def _map_config() -> dict[str, Any]:
-    """What command.js needs: the API endpoints, the card URL pattern and the zoom thresholds."""
+    """What command.js needs: the API endpoints (the map's own and the registered layers'), the card URL pattern
+    and the zoom thresholds."""
     return {
         "clusters": reverse("api-v1:command_clusters"), "load": reverse("api-v1:command_load"),
-        "inspectors": reverse("api-v1:command_inspectors"), "components": reverse("api-v1:command_components"),
-        "track": reverse("api-v1:command_track", args=["__user__"]),
+        **map_layer_endpoints(),
         "card": reverse("command:card", args=["__number__"]),
         "point_zoom": selectors.POINT_ZOOM, "component_zoom": selectors.COMPONENT_ZOOM,
     }
