@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class AnalyticsConfig(AppConfig):
     name = "cityops.analytics"
     label = "analytics"
-    verbose_name = _("Statistics and exports")
+    verbose_name = _("Statistics")
