@@ -65,8 +65,11 @@ bench: venv
 bench-prepare: venv
 	bench/prepare.sh
 
+## Ruff, the layering of the apps (lint-imports: pyproject's [tool.importlinter]) and the types (mypy: [tool.mypy])
 lint: venv
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
+	env -u DATABASE_URL DEBUG=true $(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

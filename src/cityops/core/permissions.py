@@ -11,14 +11,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cityops.core.errors import Forbidden, NotFound
 
 
+class Role(models.TextChoices):
+    """The roles a user holds (`org.RoleAssignment`); `require_role` checks them, so every app may name them."""
+
+    INSPECTOR = "inspector", gettext_lazy("Inspector (监督员)")
+    ACCEPTOR = "acceptor", gettext_lazy("Acceptor (受理员)")
+    SHIFT_LEADER = "shift_leader", gettext_lazy("Shift leader (值班长)")
+    DISPATCHER = "dispatcher", gettext_lazy("Dispatcher (派遣员)")
+    HANDLER = "handler", gettext_lazy("Handler (处置人员)")
+    LEADER = "leader", gettext_lazy("Leader (领导)")
+    ADMIN = "admin", gettext_lazy("Administrator (系统管理员)")
+
+
 def is_platform_admin(user: Any) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or _has_role(user, "admin")
+    return bool(getattr(user, "is_superuser", False)) or _has_role(user, Role.ADMIN)
 
 
 def require_role(user: Any, *roles: str) -> None:

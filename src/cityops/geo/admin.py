@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from cityops.core.permissions import is_platform_admin
+from cityops.core.permissions import Role, is_platform_admin
 from cityops.geo import services
 from cityops.geo.models import Level, Region, RegionSetVersion
-from cityops.org.models import Role, User
 
 
 @admin.register(Region)
@@ -40,7 +40,9 @@ class RegionAdmin(admin.ModelAdmin):
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "inspectors":
-            kwargs["queryset"] = User.objects.filter(is_active=True, role_assignments__role=Role.INSPECTOR).distinct()
+            # The user model by Django's own indirection: geo lies under org and does not import it.
+            inspectors = get_user_model().objects.filter(is_active=True, role_assignments__role=Role.INSPECTOR)
+            kwargs["queryset"] = inspectors.distinct()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description=_("area (km²)"), ordering="area_m2")

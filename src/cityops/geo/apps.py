@@ -8,4 +8,8 @@ class GeoConfig(AppConfig):
     verbose_name = _("Geography")
 
     def ready(self) -> None:
+        from cityops.core.warmup import warm_up_register
         from cityops.geo import signals  # noqa: F401  (connects the locate index to region changes)
+        from cityops.geo.locate import warm_up
+
+        warm_up_register(warm_up)

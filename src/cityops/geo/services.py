@@ -21,12 +21,11 @@ from shapely.geometry.base import BaseGeometry
 
 from cityops.core.audit import audit_log
 from cityops.core.errors import InvalidInput
-from cityops.core.permissions import require_role, require_token_scope
+from cityops.core.permissions import Role, require_role, require_token_scope
 from cityops.geo.geometry import from_wkb, region_geometry_fields
 from cityops.geo.importers import RegionFeature
 from cityops.geo.locate import invalidate_index
 from cityops.geo.models import CODE_LENGTH, Level, Region, RegionSetVersion
-from cityops.org.models import Role
 
 
 def region_set_changed() -> int:

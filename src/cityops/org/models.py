@@ -8,15 +8,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-
-class Role(models.TextChoices):
-    INSPECTOR = "inspector", _("Inspector (监督员)")
-    ACCEPTOR = "acceptor", _("Acceptor (受理员)")
-    SHIFT_LEADER = "shift_leader", _("Shift leader (值班长)")
-    DISPATCHER = "dispatcher", _("Dispatcher (派遣员)")
-    HANDLER = "handler", _("Handler (处置人员)")
-    LEADER = "leader", _("Leader (领导)")
-    ADMIN = "admin", _("Administrator (系统管理员)")
+# The roles are the vocabulary of the permission primitives (core), which geo and every app check against.
+from cityops.core.permissions import Role as Role
 
 
 class DepartmentKind(models.TextChoices):
