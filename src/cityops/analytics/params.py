@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -28,12 +28,15 @@ from cityops.evaluation.selectors import check_period, parse_date
 from cityops.geo.models import Region
 from cityops.org.models import Department, Role
 
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
+
 # Who may read statistics: the centre's staff and leaders, and handlers (their own department's cases).
 ANALYTICS_ROLES = (Role.LEADER, Role.SHIFT_LEADER, Role.DISPATCHER, Role.ACCEPTOR, Role.ADMIN, Role.HANDLER)
 DEFAULT_PERIOD_DAYS = 30
 
 
-def require_analytics_access(user: Any) -> None:
+def require_analytics_access(user: AnyUser) -> None:
     """Refuse (403) callers without a role that reads statistics (inspectors, citizens, no role)."""
     require_role(user, *ANALYTICS_ROLES)
 
@@ -157,7 +160,7 @@ class Scope:
         return self.cases().filter(reported_at__gte=first, reported_at__lt=after)
 
 
-def scope_for(user: Any, filters: CaseFilters | None = None) -> Scope:
+def scope_for(user: AnyUser, filters: CaseFilters | None = None) -> Scope:
     """Check the caller's role (403), validate the filters (422; a region outside the scope 404) and build the scope."""
     require_analytics_access(user)
     filters = filters or CaseFilters()
@@ -183,7 +186,7 @@ def scope_for(user: Any, filters: CaseFilters | None = None) -> Scope:
     return Scope(q=q, region=region, key="|".join(parts))
 
 
-def _scope_key(user: Any) -> str:
+def _scope_key(user: AnyUser) -> str:
     # The caller's visible set, not their identity: two leaders of one district share cached results.
     if is_platform_admin(user):
         return "all"
@@ -192,7 +195,7 @@ def _scope_key(user: Any) -> str:
     return f"{region.path if region else '-'}/{department.path if department else '-'}"
 
 
-def _region(code: str, user: Any) -> Region:
+def _region(code: str, user: AnyUser) -> Region:
     region = _by_code(Region.objects.only("id", "path", "level", "name", "code"), code)
     if region is None:
         raise InvalidInput(_("No region with code %(code)s.") % {"code": code}, field="region")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, F, Q
 from django.utils import timezone, translation
@@ -28,6 +28,9 @@ from cityops.evaluation.counters import HANDLED_STATES, overdue
 from cityops.evaluation.facts import case_facts_refresh
 from cityops.evaluation.models import CaseFact, SubjectKind
 from cityops.org.models import Role
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
 
 KIND = "report.monthly"
 TOP_CLASSES = 10
@@ -85,7 +88,7 @@ class MonthlyReport:
 # --- figures ---------------------------------------------------------------------------------------------
 
 
-def monthly_report_for_user(*, user: Any, month: str | dt.date | None = None) -> MonthlyReport:
+def monthly_report_for_user(*, user: AnyUser, month: str | dt.date | None = None) -> MonthlyReport:
     """The monthly report of `month` ("YYYY-MM", default last month) over the cases `user` may see."""
     require_role(user, *READER_ROLES)
     first = _month(month) if month else evaluation.last_month()
@@ -149,7 +152,7 @@ def top_classes(facts: Any, start: dt.date, end: dt.date, *, limit: int = TOP_CL
     } for number, row in enumerate(rows, start=1)]
 
 
-def _ranking(user: Any, kind: str, start: dt.date, end: dt.date) -> Ranking:
+def _ranking(user: AnyUser, kind: str, start: dt.date, end: dt.date) -> Ranking:
     label = str(SubjectKind(kind).label)
     try:
         result = evaluation.evaluation_results(user=user, kind=kind, start=start, end=end)
@@ -172,7 +175,7 @@ def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
             timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min), tz))
 
 
-def _scope_label(user: Any) -> str:
+def _scope_label(user: AnyUser) -> str:
     if is_platform_admin(user):
         return _("The whole city")
     names = [str(x.name) for x in (getattr(user, "scope_region", None), getattr(user, "scope_department", None)) if x]
@@ -182,7 +185,7 @@ def _scope_label(user: Any) -> str:
 # --- the workbook ----------------------------------------------------------------------------------------
 
 
-def monthly_tables(*, user: Any, params: dict[str, str]) -> list[Table]:
+def monthly_tables(*, user: AnyUser, params: dict[str, str]) -> list[Table]:
     """The monthly report as a workbook: headline numbers, the two rankings and the top classes, a sheet each."""
     report = monthly_report_for_user(user=user, month=params.get("month") or None)
     month = f"{report.month:%Y-%m}"

@@ -8,7 +8,7 @@ a `Table` whose rows are the page's rows. Rates are fractions (Excel shows them 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -21,12 +21,15 @@ from cityops.analytics.statistics import Dimension, StatRow, stats_by_dimension
 from cityops.analytics.tables import ColumnKind, Table, register_report
 from cityops.geo.models import Level
 
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
+
 K = ColumnKind
 WEEKDAY_NAMES = (gettext_lazy("Monday"), gettext_lazy("Tuesday"), gettext_lazy("Wednesday"),
                  gettext_lazy("Thursday"), gettext_lazy("Friday"), gettext_lazy("Saturday"), gettext_lazy("Sunday"))
 
 
-def _scope(user: Any, params: dict[str, str]) -> Scope:
+def _scope(user: AnyUser, params: dict[str, str]) -> Scope:
     get = params.get
     return scope_for(user, CaseFilters(region=get("region") or None, catalog_class=get("class") or None,
                                        source=get("source") or None, department=get("department") or None))
@@ -60,7 +63,7 @@ def _stat_values(row: StatRow) -> list[Any]:
 
 
 def _by_dimension(dimension: str) -> Callable[..., Table]:
-    def build(*, user: Any, params: dict[str, str]) -> Table:
+    def build(*, user: AnyUser, params: dict[str, str]) -> Table:
         scope, period = _scope(user, params), _period(params)
         stats = stats_by_dimension(scope=scope, period=period, dimension=dimension, user=user)
         columns = [str(Dimension(dimension).label), _("Code"), _("Reported (上报数)"), _("Previous period (环比)"),
@@ -83,7 +86,7 @@ def _by_dimension(dimension: str) -> Callable[..., Table]:
 # --- the three highs -----------------------------------------------------------------------------------------
 
 
-def heat_builder(*, user: Any, params: dict[str, str]) -> Table:
+def heat_builder(*, user: AnyUser, params: dict[str, str]) -> Table:
     """Reports per weekday and local hour."""
     scope, period = _scope(user, params), _period(params)
     heat = highs.heat_table(scope=scope, period=period)
@@ -93,7 +96,7 @@ def heat_builder(*, user: Any, params: dict[str, str]) -> Table:
                  total=7, notes=_notes(period, scope, params), kinds=[K.TEXT] + [K.INT] * 25)
 
 
-def hotspots_builder(*, user: Any, params: dict[str, str]) -> Table:
+def hotspots_builder(*, user: AnyUser, params: dict[str, str]) -> Table:
     """The busiest H3 hexagons with their centre."""
     scope, period = _scope(user, params), _period(params)
     resolution = highs.resolution_parse(params.get("resolution"), params.get("zoom"))
@@ -116,7 +119,7 @@ def hotspots_builder(*, user: Any, params: dict[str, str]) -> Table:
 
 
 def _places_builder(level: str, title: Any) -> Callable[..., Table]:
-    def build(*, user: Any, params: dict[str, str]) -> Table:
+    def build(*, user: AnyUser, params: dict[str, str]) -> Table:
         scope, period = _scope(user, params), _period(params)
         limit = positive_int(params.get("limit"), "limit", low=1, high=1000, default=10)
         places = highs.top_places(scope=scope, period=period, level=level, limit=limit)
@@ -128,7 +131,7 @@ def _places_builder(level: str, title: Any) -> Callable[..., Table]:
     return build
 
 
-def top_classes_builder(*, user: Any, params: dict[str, str]) -> Table:
+def top_classes_builder(*, user: AnyUser, params: dict[str, str]) -> Table:
     """The top classes and their count per week or month."""
     scope, period = _scope(user, params), _period(params)
     limit = positive_int(params.get("limit"), "limit", low=1, high=50, default=10)
@@ -145,7 +148,7 @@ def top_classes_builder(*, user: Any, params: dict[str, str]) -> Table:
 
 
 def _forecast_builder(which: str) -> Callable[..., Table]:
-    def build(*, user: Any, params: dict[str, str]) -> Table:
+    def build(*, user: AnyUser, params: dict[str, str]) -> Table:
         result = fc.forecast_requested(scope=_scope(user, params), level=params.get("level"),
                                        limit=params.get("limit"), end=params.get("end"))
         series = result.regions if which == "regions" else result.classes

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Count, F, Q, QuerySet
@@ -35,6 +35,9 @@ from cityops.core.errors import InvalidInput
 from cityops.evaluation.facts import case_facts_refresh
 from cityops.geo.models import LEVEL_ORDER, Level, Region
 from cityops.org.models import Department
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
 
 
 class Dimension(models.TextChoices):
@@ -135,7 +138,7 @@ class DimensionStats:
     left_off: int = 0  # rows beyond the limit (the least reported), still counted in the total
 
 
-def stats_by_dimension(*, scope: Scope, period: Period, dimension: str, user: Any = None,
+def stats_by_dimension(*, scope: Scope, period: Period, dimension: str, user: AnyUser = None,
                        refresh: bool = True, limit: int | None = None) -> DimensionStats:
     """Counts and rates of the scope's cases reported in `period`, grouped by `dimension` (统计报表).
 
@@ -168,7 +171,7 @@ def dimension_parse(value: str | None) -> str:
     return value
 
 
-def _region_level(dimension: str, scope: Scope, user: Any) -> str | None:
+def _region_level(dimension: str, scope: Scope, user: AnyUser) -> str | None:
     """The region level a region dimension groups by; `region` means one level below the drilled region."""
     if dimension in REGION_FIELDS:
         return dimension

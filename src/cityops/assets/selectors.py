@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -17,6 +17,9 @@ from cityops.core.errors import InvalidInput, NotFound
 from cityops.core.permissions import region_scope_q, require_token_scope
 from cityops.geo.geometry import EARTH_RADIUS_M, distance_m, from_wkb
 
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
+
 BBox = tuple[float, float, float, float]
 MAX_NEAREST_RADIUS_M = 5000
 MAX_NEAREST_LIMIT = 100
@@ -27,12 +30,12 @@ def max_map_components() -> int:
     return int(getattr(settings, "CITYOPS_ASSETS_MAX_FEATURES", 5000))
 
 
-def components_for_user(*, user: Any) -> QuerySet[Component]:
+def components_for_user(*, user: AnyUser) -> QuerySet[Component]:
     """Every component inside the user's data scope."""
     return Component.objects.filter(region_scope_q(user, "region_path"))
 
 
-def component_photo_get_for_user(*, user: Any, photo_id: int) -> ComponentPhoto:
+def component_photo_get_for_user(*, user: AnyUser, photo_id: int) -> ComponentPhoto:
     """A component's photo for staff whose scope holds the component: 404 otherwise, 403 for a token without
     `assets:read`."""
     if not getattr(user, "is_authenticated", False):
@@ -57,7 +60,7 @@ def component_class_from_ref(ref: str) -> CatalogClass:
     return found
 
 
-def component_get_for_user(*, user: Any, ident: str) -> Component:
+def component_get_for_user(*, user: AnyUser, ident: str) -> Component:
     """One component by ident; NotFound when missing or outside the user's scope."""
     found = components_for_user(user=user).select_related("catalog_class", "grid", "owner_department").filter(
         ident=ident).first()
@@ -67,7 +70,7 @@ def component_get_for_user(*, user: Any, ident: str) -> Component:
 
 
 def component_map(
-    *, user: Any, bbox: BBox, catalog_class: CatalogClass | None = None, status: str | None = None,
+    *, user: AnyUser, bbox: BBox, catalog_class: CatalogClass | None = None, status: str | None = None,
     limit: int | None = None,
 ) -> dict[str, Any]:
     """Components inside `bbox` as a GeoJSON FeatureCollection; refuse (422) more than `limit` of them."""
@@ -94,7 +97,7 @@ def component_map(
 
 
 def components_nearest(
-    *, user: Any, lon: float, lat: float, catalog_class: CatalogClass | None = None, limit: int = 10,
+    *, user: AnyUser, lon: float, lat: float, catalog_class: CatalogClass | None = None, limit: int = 10,
     radius_m: float = 200.0,
 ) -> list[tuple[Component, float]]:
     """The components nearest to a point within `radius_m`, closest first, with their distances (m).

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -22,11 +22,14 @@ from cityops.core.errors import Conflict, Forbidden, InvalidInput
 from cityops.core.permissions import require_role, require_token_scope, scope_paths
 from cityops.core.uploads import EXTENSIONS, oversized_format, prepared_photo
 
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
+
 # A concurrent creator may take the sequence we picked; retry with the next one this many times.
 ALLOCATION_ATTEMPTS = 5
 
 
-def require_census_writer(actor: Any) -> None:
+def require_census_writer(actor: Actor) -> None:
     """Census writes need the admin role, or an API token with assets:write; commands (a string) pass."""
     if actor is None or isinstance(actor, str):
         return
@@ -36,7 +39,7 @@ def require_census_writer(actor: Any) -> None:
     require_role(actor, "admin")
 
 
-def ensure_writable_path(actor: Any, region_path: str) -> None:
+def ensure_writable_path(actor: Actor, region_path: str) -> None:
     """Refuse (403) a write outside the actor's data scope (admins and commands write everywhere)."""
     if actor is None or isinstance(actor, str):
         return
@@ -60,7 +63,7 @@ def next_sequence(*, admin_code: str, class_code: str) -> int:
 
 
 @transaction.atomic
-def component_create(*, data: dict[str, Any], actor: Any) -> Component:
+def component_create(*, data: dict[str, Any], actor: Actor) -> Component:
     """Census one component; `data` uses model keys or GB abbreviations; the ident is allocated when absent."""
     require_census_writer(actor)
     values = ComponentCleaner().clean(data)
@@ -109,7 +112,7 @@ def _insert_with_new_ident(values: dict[str, Any], district_code: str) -> Compon
 
 @transaction.atomic
 def component_update_status(
-    *, component: Component, status: str, change_date: dt.date | str | None = None, remarks: str = "", actor: Any
+    *, component: Component, status: str, change_date: dt.date | str | None = None, remarks: str = "", actor: Actor
 ) -> Component:
     """Record a status change (完好/破损/丢失/废弃/移除) with its change date."""
     require_census_writer(actor)
@@ -133,7 +136,7 @@ def component_update_status(
 
 
 @transaction.atomic
-def component_photo_add(*, component: Component, upload: Any, caption: str = "", actor: Any) -> ComponentPhoto:
+def component_photo_add(*, component: Component, upload: Any, caption: str = "", actor: Actor) -> ComponentPhoto:
     """Attach a photo after checking its content (JPEG/PNG/WebP, ≤ 10 MB), stored upright and downscaled."""
     require_census_writer(actor)
     ensure_writable_path(actor, component.region_path)
@@ -165,7 +168,7 @@ _UPDATABLE = [
 
 @transaction.atomic
 def components_import(
-    *, records: Iterable[tuple[str, dict[str, Any]]], source: str = "", actor: Any
+    *, records: Iterable[tuple[str, dict[str, Any]]], source: str = "", actor: Actor
 ) -> ImportResult:
     """Import (label, record) pairs in one transaction: all rows or none; re-import updates by ident."""
     require_census_writer(actor)
@@ -184,7 +187,7 @@ def components_import(
     return result
 
 
-def _clean_all(records: Iterable[tuple[str, dict[str, Any]]], actor: Any) -> tuple[list[dict], list[dict]]:
+def _clean_all(records: Iterable[tuple[str, dict[str, Any]]], actor: Actor) -> tuple[list[dict], list[dict]]:
     cleaner = ComponentCleaner()
     cleaned: list[dict] = []
     errors: list[dict] = []
@@ -245,7 +248,7 @@ def _upsert(cleaned: list[dict]) -> ImportResult:
                         idents=[c.ident for c in to_create + to_update])
 
 
-def component_photos_shrink(*, actor: Any) -> int:
+def component_photos_shrink(*, actor: Actor) -> int:
     """Store again, downscaled, the component photos larger than `CITYOPS_PHOTO_MAX_EDGE`; returns how many."""
     shrunk = 0
     for photo in ComponentPhoto.objects.select_related("component").order_by("pk").iterator(chunk_size=200):

@@ -9,7 +9,7 @@ standard major (e.g. matter 06501), or a major beyond the standard ones (compone
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -37,11 +37,14 @@ from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict, InvalidInput
 from cityops.core.permissions import require_role, require_token_scope
 
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
+
 STANDARD_MAJORS = {ClassKind.COMPONENT: range(1, 6), ClassKind.MATTER: range(1, 11)}
 LOCAL_MINOR_FROM = 500
 
 
-def require_catalog_admin(actor: Any) -> None:
+def require_catalog_admin(actor: Actor) -> None:
     """Catalogue writes need the admin role (and catalog:write on a token); commands (a string actor) pass."""
     if actor is None or isinstance(actor, str):
         return
@@ -57,7 +60,7 @@ def is_standard_range(kind: str, code: str) -> bool:
 
 @transaction.atomic
 def catalog_import(
-    *, components_path: Path | str | None = None, events_path: Path | str | None = None, actor: Any
+    *, components_path: Path | str | None = None, events_path: Path | str | None = None, actor: Actor
 ) -> LoadResult:
     """Import (or re-import) the component and matter CSVs; idempotent, updates in place."""
     require_catalog_admin(actor)
@@ -85,7 +88,7 @@ def catalog_class_add_local(
     default_department_hint: str = "",
     register_conditions: str = "",
     close_conditions: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> CatalogClass:
     """Add a local extension class (地方扩展类别) with a code outside the standard ranges."""
     require_catalog_admin(actor)
@@ -117,7 +120,7 @@ def catalog_class_add_local(
 
 
 @transaction.atomic
-def catalog_class_rename(*, catalog_class: CatalogClass, local_name: str, actor: Any) -> CatalogClass:
+def catalog_class_rename(*, catalog_class: CatalogClass, local_name: str, actor: Actor) -> CatalogClass:
     """Set (or clear, with "") the local name shown instead of the standard name."""
     require_catalog_admin(actor)
     local_name = (local_name or "").strip()
@@ -133,7 +136,7 @@ def catalog_class_rename(*, catalog_class: CatalogClass, local_name: str, actor:
 
 
 @transaction.atomic
-def catalog_class_retire(*, catalog_class: CatalogClass, actor: Any) -> CatalogClass:
+def catalog_class_retire(*, catalog_class: CatalogClass, actor: Actor) -> CatalogClass:
     """Retire a class: kept for the history of old cases, hidden from new reports."""
     require_catalog_admin(actor)
     if catalog_class.retired_at is None:
@@ -144,7 +147,7 @@ def catalog_class_retire(*, catalog_class: CatalogClass, actor: Any) -> CatalogC
 
 
 @transaction.atomic
-def catalog_class_restore(*, catalog_class: CatalogClass, actor: Any) -> CatalogClass:
+def catalog_class_restore(*, catalog_class: CatalogClass, actor: Actor) -> CatalogClass:
     """Bring a retired class back into the report forms."""
     require_catalog_admin(actor)
     if catalog_class.retired_at is not None:
@@ -157,7 +160,7 @@ def catalog_class_restore(*, catalog_class: CatalogClass, actor: Any) -> Catalog
 @transaction.atomic
 def time_limit_set(
     *, catalog_class: CatalogClass | None, urgency: Urgency, stage: str, minutes: int, basis: str = TimeBasis.WORKING,
-    actor: Any,
+    actor: Actor,
 ) -> TimeLimit:
     """Set the limit of one stage for (class or all classes, urgency), creating it when missing."""
     require_catalog_admin(actor)
@@ -178,7 +181,7 @@ def time_limit_set(
 
 @transaction.atomic
 def responsibility_rule_set(
-    *, catalog_class: CatalogClass | None, region: Any, department: Any, note: str = "", actor: Any
+    *, catalog_class: CatalogClass | None, region: Any, department: Any, note: str = "", actor: Actor
 ) -> ResponsibilityRule:
     """Make `department` responsible for `catalog_class` (None = any class) in the `region` subtree."""
     require_catalog_admin(actor)
@@ -197,7 +200,7 @@ def responsibility_rule_set(
 
 
 @transaction.atomic
-def responsibility_rule_delete(*, rule: ResponsibilityRule, actor: Any) -> None:
+def responsibility_rule_delete(*, rule: ResponsibilityRule, actor: Actor) -> None:
     """Remove a responsibility rule; the next less specific rule applies again."""
     require_catalog_admin(actor)
     audit_log(actor=actor, action="catalog.responsibility_rule.deleted", obj=rule,

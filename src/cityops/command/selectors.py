@@ -13,7 +13,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Floor
@@ -31,6 +31,9 @@ from cityops.geo.models import Level
 from cityops.geo.selectors import BBox, region_feature_collection
 from cityops.org.models import Role
 from cityops.tracking import selectors as tracking
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
 
 # The command centre's staff (指挥中心); handlers and inspectors work their own queues, not the one map.
 CENTRE_ROLES = (Role.LEADER, Role.SHIFT_LEADER, Role.DISPATCHER, Role.ACCEPTOR, Role.ADMIN)
@@ -54,7 +57,7 @@ LOAD_LEVELS = ((15, Level.GRID), (13, Level.COMMUNITY), (11, Level.STREET), (0, 
 LEVEL_FIELD = {Level.GRID: "grid", Level.COMMUNITY: "community", Level.STREET: "street", Level.DISTRICT: "district"}
 
 
-def require_centre_staff(user: Any) -> None:
+def require_centre_staff(user: AnyUser) -> None:
     """Refuse (403) anyone but the command centre's staff (leader, shift leader, dispatcher, acceptor, admin)."""
     require_role(user, *CENTRE_ROLES)
 
@@ -143,7 +146,7 @@ def _mercator_span(min_lat: float, max_lat: float) -> float:
     return y(max_lat) - y(min_lat)
 
 
-def open_cases(*, user: Any, filters: CaseFilters) -> QuerySet[Case]:
+def open_cases(*, user: AnyUser, filters: CaseFilters) -> QuerySet[Case]:
     """The open cases `user` may see that match `filters` (the map's population)."""
     qs = Case.objects.filter(case_scope_q(user), case_filter_q(filters))
     if not filters.states:
@@ -168,7 +171,7 @@ def cell_size(zoom: int, mid_lat: float) -> tuple[float, float]:
     return width, width * math.cos(math.radians(round(mid_lat)))
 
 
-def case_clusters(*, user: Any, bbox: BBox, zoom: int, filters: CaseFilters) -> dict[str, Any]:
+def case_clusters(*, user: AnyUser, bbox: BBox, zoom: int, filters: CaseFilters) -> dict[str, Any]:
     """Open cases in `bbox` for the map at `zoom`: clusters per cell, or the cases themselves where few.
 
     Points alone at zoom ≥ POINT_ZOOM when at most MAX_POINTS cases are in view; otherwise one cluster per
@@ -275,7 +278,7 @@ def load_level(zoom: int) -> str:
     return next(level for min_zoom, level in LOAD_LEVELS if zoom >= min_zoom)
 
 
-def region_load(*, user: Any, bbox: BBox, zoom: int, filters: CaseFilters, level: str | None = None) -> dict:
+def region_load(*, user: AnyUser, bbox: BBox, zoom: int, filters: CaseFilters, level: str | None = None) -> dict:
     """Regions of `level` (by zoom when omitted) in `bbox` as GeoJSON, each with its open and overdue counts."""
     require_centre_staff(user)
     zoom = check_zoom(zoom)
@@ -300,7 +303,7 @@ def region_load(*, user: Any, bbox: BBox, zoom: int, filters: CaseFilters, level
     return collection
 
 
-def scope_outline(*, user: Any) -> dict:
+def scope_outline(*, user: AnyUser) -> dict:
     """The districts of the viewer's scope (the map's orientation without a basemap), lightly simplified."""
     collection = region_feature_collection(user=user, level=Level.DISTRICT, zoom=13)
     if not collection["features"]:  # a street- or community-scoped user: their own region's level
@@ -315,7 +318,7 @@ def scope_outline(*, user: Any) -> dict:
 COMPONENT_ZOOM = 17
 
 
-def component_layer(*, user: Any, bbox: BBox, zoom: int) -> dict:
+def component_layer(*, user: AnyUser, bbox: BBox, zoom: int) -> dict:
     """The component census (部件) in `bbox` at close zooms; further out an empty layer asking to zoom in."""
     from cityops.assets.selectors import component_map
 
@@ -330,7 +333,7 @@ def component_layer(*, user: Any, bbox: BBox, zoom: int) -> dict:
 # --- inspectors ----------------------------------------------------------------------------------------------
 
 
-def inspector_positions(*, user: Any, hours: int = POSITION_HOURS, now: dt.datetime | None = None) -> dict:
+def inspector_positions(*, user: AnyUser, hours: int = POSITION_HOURS, now: dt.datetime | None = None) -> dict:
     """Each visible inspector's last position within the last `hours`, as GeoJSON points."""
     require_centre_staff(user)
     if not 1 <= int(hours) <= MAX_POSITION_HOURS:
@@ -349,7 +352,7 @@ def _ping_feature(ping: Any) -> dict[str, Any]:
     }
 
 
-def inspector_track(*, user: Any, username: str, day: str | dt.date | None = None) -> dict:
+def inspector_track(*, user: AnyUser, username: str, day: str | dt.date | None = None) -> dict:
     """One inspector's pings on one day (Asia/Shanghai), oldest first, as a GeoJSON line (巡查轨迹)."""
     require_centre_staff(user)
     # A NUL in the name would reach PostgreSQL (which refuses it: a 500); no inspector has one.
@@ -390,7 +393,7 @@ def _day_start(day: str | dt.date | None) -> dt.datetime:
 # --- live feed and headline ----------------------------------------------------------------------------------
 
 
-def case_feed(*, user: Any, filters: CaseFilters, after: int | None = None, limit: int = FEED_LIMIT) -> dict:
+def case_feed(*, user: AnyUser, filters: CaseFilters, after: int | None = None, limit: int = FEED_LIMIT) -> dict:
     """New (case.reported) and overdue (case.overdue) events of visible matching cases, newest first.
 
     Without `after`, the latest `limit` events; with it, only events with a larger id (the poll's cursor).
@@ -434,7 +437,7 @@ HEADLINE_EVENTS = {
 }
 
 
-def headline(*, user: Any, filters: CaseFilters, now: dt.datetime | None = None) -> dict[str, Any]:
+def headline(*, user: AnyUser, filters: CaseFilters, now: dt.datetime | None = None) -> dict[str, Any]:
     """Today's numbers (Asia/Shanghai day): cases reported, registered, dispatched, closed; on-time rate; overdue now.
 
     Each "today" count is the number of distinct visible cases with such an event today (a case dispatched twice

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from cityops.core.models import ActorKind, AuditEvent
 
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
+
 
 def audit_log(
     *,
-    actor: Any,
+    actor: Actor,
     action: str,
     obj: models.Model | None = None,
     data: dict | None = None,
@@ -38,7 +41,7 @@ def audit_log(
     )
 
 
-def _describe_actor(actor: Any) -> tuple[str, Any, str]:
+def _describe_actor(actor: Actor) -> tuple[str, Any, str]:
     if actor is None:
         return ActorKind.SYSTEM, None, "system"
     if isinstance(actor, str):

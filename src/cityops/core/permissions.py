@@ -9,7 +9,7 @@ and/or the region of their `scope_department`; a user with neither sees no regio
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Q
@@ -17,6 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cityops.core.errors import Forbidden, NotFound
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
 
 
 class Role(models.TextChoices):
@@ -31,11 +34,11 @@ class Role(models.TextChoices):
     ADMIN = "admin", gettext_lazy("Administrator (系统管理员)")
 
 
-def is_platform_admin(user: Any) -> bool:
+def is_platform_admin(user: Actor) -> bool:
     return bool(getattr(user, "is_superuser", False)) or _has_role(user, Role.ADMIN)
 
 
-def require_role(user: Any, *roles: str) -> None:
+def require_role(user: Actor, *roles: str) -> None:
     """Refuse (403) unless the user holds one of `roles`; platform administrators (superuser or admin role) pass.
 
     The same rule as the workflow's: an administrator may take every step, so no page or endpoint is closed to
@@ -49,14 +52,14 @@ def require_role(user: Any, *roles: str) -> None:
     raise Forbidden(_("This action needs one of the roles: %(roles)s.") % {"roles": names})
 
 
-def require_token_scope(user: Any, scope: str) -> None:
+def require_token_scope(user: Actor, scope: str) -> None:
     """Refuse (403) when the request came with an API token that lacks `scope`; sessions are not limited."""
     token = getattr(user, "via_token", None)
     if token is not None and scope not in (token.scopes or []):
         raise Forbidden(_("The API token lacks the scope %(scope)r.") % {"scope": scope})
 
 
-def scope_paths(user: Any) -> list[str] | None:
+def scope_paths(user: Actor) -> list[str] | None:
     """Region path prefixes the user may see; None means everything, [] means nothing."""
     if is_platform_admin(user):
         return None
@@ -70,7 +73,7 @@ def scope_paths(user: Any) -> list[str] | None:
     return paths
 
 
-def region_scope_q(user: Any, field: str = "path") -> Q:
+def region_scope_q(user: Actor, field: str = "path") -> Q:
     """A filter keeping rows whose region path (`field`) lies inside the user's scope."""
     paths = scope_paths(user)
     if paths is None:
@@ -83,7 +86,7 @@ def region_scope_q(user: Any, field: str = "path") -> Q:
     return q
 
 
-def ensure_path_visible(user: Any, path: str, *, what: str = "Object") -> None:
+def ensure_path_visible(user: Actor, path: str, *, what: str = "Object") -> None:
     """Raise NotFound (404) when `path` lies outside the user's scope."""
     paths = scope_paths(user)
     if paths is None or any(path.startswith(p) for p in paths):
@@ -92,7 +95,7 @@ def ensure_path_visible(user: Any, path: str, *, what: str = "Object") -> None:
     raise NotFound(_("%(what)s not found.") % {"what": _(what)})
 
 
-def department_scope_q(user: Any, field: str = "path") -> Q:
+def department_scope_q(user: Actor, field: str = "path") -> Q:
     """A filter keeping departments (by their path `field`) the user may see.
 
     Admins see all; others see the subtree of `scope_department`, their own department, and the
@@ -114,6 +117,6 @@ def department_scope_q(user: Any, field: str = "path") -> Q:
     return q
 
 
-def _has_role(user: Any, *roles: str) -> bool:
+def _has_role(user: Actor, *roles: str) -> bool:
     has_role = getattr(user, "has_role", None)
     return bool(has_role and has_role(*roles))

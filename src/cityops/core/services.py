@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -22,6 +22,9 @@ from cityops.core.models import (
 )
 from cityops.core.permissions import require_role
 from cityops.core.signals import calendar_changed
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
 
 # What an import file may write in the kind column (the notices say 休 and 班).
 KIND_WORDS: dict[str, str] = {
@@ -48,7 +51,7 @@ class ArrangementImportResult:
         return sorted({*self.added, *self.changed, *self.removed})
 
 
-def calendar_dates_changed(*, dates: Collection[date], actor: Any, reason: str) -> int:
+def calendar_dates_changed(*, dates: Collection[date], actor: Actor, reason: str) -> int:
     """Bring what was computed with the old calendar up to date after `dates` changed (in the caller's transaction).
 
     Drops this process's worktime cache now (so the recompute reads the new rows) and again after commit; other
@@ -66,7 +69,7 @@ def calendar_dates_changed(*, dates: Collection[date], actor: Any, reason: str) 
 
 def arrangement_import(
     *, rows: Iterable[tuple[str, dict[str, str]]], year: int | None = None, reference: str = "", note: str = "",
-    source: str = "", actor: Any,
+    source: str = "", actor: Actor,
 ) -> ArrangementImportResult:
     """Import one year's holiday arrangement: all rows or none; a re-import updates the year in place.
 
@@ -93,7 +96,7 @@ def arrangement_import(
     return result
 
 
-def _require_calendar_admin(actor: Any) -> None:
+def _require_calendar_admin(actor: Actor) -> None:
     """Users need the administrator role; the system (a command, a migration) is trusted."""
     if actor is None or isinstance(actor, str):
         return

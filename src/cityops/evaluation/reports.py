@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone, translation
 from django.utils.text import format_lazy
@@ -13,6 +13,9 @@ from cityops.analytics.tables import ColumnKind, Table, register_report
 from cityops.evaluation import selectors
 from cityops.evaluation.models import ScoringMethod, SubjectKind
 from cityops.evaluation.scheme import IndicatorDef
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
 
 
 def indicator_label(ind: IndicatorDef) -> str:
@@ -58,7 +61,7 @@ def result_notes(result: selectors.EvaluationResult) -> list[str]:
 
 
 def _builder(kind: str) -> Any:
-    def build(*, user: Any, params: dict[str, str]) -> Table:
+    def build(*, user: AnyUser, params: dict[str, str]) -> Table:
         start, end = selectors.resolve_period(start=params.get("start") or None, end=params.get("end") or None,
                                               month=params.get("month") or None)
         result = selectors.evaluation_results(user=user, kind=kind, start=start, end=end,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,10 +18,13 @@ from cityops.evaluation.models import Snapshot, SnapshotRow
 from cityops.evaluation.selectors import evaluation_compute_all, month_bounds, parse_kind, parse_month
 from cityops.org.models import Role
 
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
+
 PUBLISH_ROLES = (Role.SHIFT_LEADER, Role.LEADER, Role.ADMIN)
 
 
-def evaluation_snapshot_publish(*, kind: str, month: dt.date | str, actor: Any,
+def evaluation_snapshot_publish(*, kind: str, month: dt.date | str, actor: Actor,
                                 now: dt.datetime | None = None) -> Snapshot:
     """Publish (发布) the evaluation of `kind` for a finished `month`: every subject's row and the scheme, frozen.
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -35,6 +35,9 @@ from cityops.core.errors import Conflict, DomainError, Forbidden, InvalidInput, 
 from cityops.core.permissions import is_platform_admin
 from cityops.exports.models import ExportFormat, ExportJob, ExportState
 from cityops.exports.writers import CONTENT_TYPES, WRITERS
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor, AnyUser, User
 
 logger = logging.getLogger("cityops.exports.services")
 
@@ -69,28 +72,28 @@ def lease_seconds() -> float:
 # --- reads -----------------------------------------------------------------------------------------------
 
 
-def export_kinds_for_user(*, user: Any) -> list[ReportKind]:
+def export_kinds_for_user(*, user: AnyUser) -> list[ReportKind]:
     """The report kinds one can ask to export (each builder still checks the user's role and scope)."""
     _require_user(user)
     return report_kinds()
 
 
-def export_jobs_for_user(*, user: Any, limit: int = 50) -> list[ExportJob]:
+def export_jobs_for_user(*, user: AnyUser, limit: int = 50) -> list[ExportJob]:
     """The user's own exports, newest first."""
-    _require_user(user)
-    return list(ExportJob.objects.filter(requested_by=user).order_by("-created_at", "-id")[:limit])
+    owner = _require_user(user)
+    return list(ExportJob.objects.filter(requested_by=owner).order_by("-created_at", "-id")[:limit])
 
 
-def export_job_for_user(*, user: Any, job_id: Any) -> ExportJob:
+def export_job_for_user(*, user: AnyUser, job_id: Any) -> ExportJob:
     """One export, for the user who asked for it or a platform admin; NotFound (404) for anyone else."""
-    _require_user(user)
+    owner = _require_user(user)
     try:
         pk = int(job_id)
     except (TypeError, ValueError):
         raise NotFound(_("Export not found.")) from None
     jobs = ExportJob.objects.select_related("requested_by")
-    if not is_platform_admin(user):
-        jobs = jobs.filter(requested_by=user)
+    if not is_platform_admin(owner):
+        jobs = jobs.filter(requested_by=owner)
     job = jobs.filter(pk=pk).first()
     if job is None:
         raise NotFound(_("Export not found."))
@@ -104,7 +107,7 @@ class ExportFile:
     content_type: str
 
 
-def export_file_for_user(*, user: Any, job_id: Any) -> ExportFile:
+def export_file_for_user(*, user: AnyUser, job_id: Any) -> ExportFile:
     """The finished file of an export the user may download; 404 for others, 409 while it is being written."""
     job = export_job_for_user(user=user, job_id=job_id)
     if job.state == ExportState.EXPIRED:
@@ -117,17 +120,20 @@ def export_file_for_user(*, user: Any, job_id: Any) -> ExportFile:
     return ExportFile(path=path, name=job.file_name, content_type=CONTENT_TYPES[job.format])
 
 
-def _require_user(user: Any) -> None:
+def _require_user(user: AnyUser) -> User:
+    """The authenticated user, who owns the exports they start; Forbidden (403) for anyone else."""
     if not getattr(user, "is_authenticated", False):
         raise Forbidden(_("Authentication required."))
+    # An authenticated user is a staff member (AUTH_USER_MODEL), never AnonymousUser.
+    return cast("User", user)
 
 
 # --- start -----------------------------------------------------------------------------------------------
 
 
-def export_start(*, user: Any, kind: str, params: Any, fmt: str) -> ExportJob:
+def export_start(*, user: AnyUser, kind: str, params: Any, fmt: str) -> ExportJob:
     """Export (导出) report `kind` with `params` as `fmt`: written now when small, else queued for the worker."""
-    _require_user(user)
+    owner = _require_user(user)
     fmt = _format(fmt)
     report = _kind(kind)
     params = _params(params)
@@ -139,7 +145,7 @@ def export_start(*, user: Any, kind: str, params: Any, fmt: str) -> ExportJob:
     now = timezone.now()
     token = f"inline/{uuid.uuid4().hex[:12]}"
     job = ExportJob(kind=report.kind, params=params, format=fmt, language=translation.get_language() or "",
-                    requested_by=user, rows_total=total,
+                    requested_by=owner, rows_total=total,
                     file_name=_download_name(report, tables, fmt, now), created_at=now)
     if inline:
         job.state, job.started_at, job.heartbeat_at, job.claimed_by, job.attempts = (
@@ -205,7 +211,7 @@ class _Abandoned(Exception):
     """The job is no longer ours (its lease expired and another worker took it): stop writing."""
 
 
-def _write(job: ExportJob, tables: Sequence[Table], *, token: str, actor: Any) -> bool:
+def _write(job: ExportJob, tables: Sequence[Table], *, token: str, actor: Actor) -> bool:
     """Write the tables to the job's file and mark it done; on any failure mark it failed. True when done."""
     folder = exports_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -235,7 +241,7 @@ def _write(job: ExportJob, tables: Sequence[Table], *, token: str, actor: Any) -
     return _finish(job, token=token, name=name, rows=rows, actor=actor)
 
 
-def _finish(job: ExportJob, *, token: str, name: str, rows: int, actor: Any) -> bool:
+def _finish(job: ExportJob, *, token: str, name: str, rows: int, actor: Actor) -> bool:
     path = exports_dir() / name
     now = timezone.now()
     with transaction.atomic():
@@ -250,7 +256,7 @@ def _finish(job: ExportJob, *, token: str, name: str, rows: int, actor: Any) -> 
     return bool(done)
 
 
-def _fail(job: ExportJob, *, token: str, exc: BaseException, actor: Any) -> None:
+def _fail(job: ExportJob, *, token: str, exc: BaseException, actor: Actor) -> None:
     if isinstance(exc, DomainError):
         message = exc.message  # a refusal the user can act on ("outside your scope", "bad month" …)
     else:

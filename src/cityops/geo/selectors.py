@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shapely
 from django.conf import settings
@@ -14,6 +14,9 @@ from cityops.core.errors import InvalidInput, NotFound
 from cityops.core.permissions import ensure_path_visible, region_scope_q
 from cityops.geo.geometry import from_wkb
 from cityops.geo.models import LEVEL_ORDER, Level, Region
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
 
 BBox = tuple[float, float, float, float]
 MAX_ZOOM = 22
@@ -50,7 +53,7 @@ def simplify_tolerance(zoom: int | None) -> float:
     return 360.0 / (256 * 2**zoom) / 2
 
 
-def region_feature_collection(*, user: Any, level: str, bbox: BBox | None = None, zoom: int | None = None) -> dict:
+def region_feature_collection(*, user: AnyUser, level: str, bbox: BBox | None = None, zoom: int | None = None) -> dict:
     """Regions of `level` inside the user's scope touching `bbox`, as GeoJSON simplified for `zoom`."""
     if level not in Level.values:
         raise InvalidInput(_("Unknown level %(level)r; use one of: %(levels)s.") % {
@@ -85,7 +88,7 @@ def _feature(row: tuple, level: str, geom: Any) -> dict:
     return {"type": "Feature", "id": code, "geometry": mapping(geom), "properties": properties}
 
 
-def region_get(*, user: Any, code: str) -> Region:
+def region_get(*, user: AnyUser, code: str) -> Region:
     """The region with `code` if the user may see it; NotFound (404) otherwise."""
     region = Region.objects.select_related("parent").filter(code=code).first()
     if region is None:
@@ -94,7 +97,7 @@ def region_get(*, user: Any, code: str) -> Region:
     return region
 
 
-def region_detail(*, user: Any, code: str) -> dict:
+def region_detail(*, user: AnyUser, code: str) -> dict:
     """A region with its parent chain, counts of what lies inside it and, for a grid, its inspectors."""
     region = region_get(user=user, code=code)
     ancestor_codes = region.path.strip("/").split("/")[:-1]

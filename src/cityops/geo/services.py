@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import shapely
@@ -26,6 +26,9 @@ from cityops.geo.geometry import from_wkb, region_geometry_fields
 from cityops.geo.importers import RegionFeature
 from cityops.geo.locate import invalidate_index
 from cityops.geo.models import CODE_LENGTH, Level, Region, RegionSetVersion
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
 
 
 def region_set_changed() -> int:
@@ -110,7 +113,7 @@ class _Problems:
                             details=self.items)
 
 
-def regions_import(*, level: str, features: Sequence[RegionFeature], actor: Any, source: str = "",
+def regions_import(*, level: str, features: Sequence[RegionFeature], actor: Actor, source: str = "",
                    progress: Progress | None = None) -> ImportReport:
     """Import (导入) the regions of one level: all or nothing, updating existing regions in place by code."""
     _require_edit_rights(actor)
@@ -389,7 +392,7 @@ def _apply_changes(region: Region, candidate: _Candidate, now: Any) -> bool:
 _EDITABLE_FIELDS = ("name", "name_en", "properties")
 
 
-def region_update(*, region: Region, actor: Any, **changes: Any) -> Region:
+def region_update(*, region: Region, actor: Actor, **changes: Any) -> Region:
     """Rename a region or edit its other properties (name, name_en, properties); geometry comes by import."""
     _require_edit_rights(actor)
     unknown = set(changes) - set(_EDITABLE_FIELDS)
@@ -412,7 +415,7 @@ def region_update(*, region: Region, actor: Any, **changes: Any) -> Region:
     return region
 
 
-def grid_assign_inspectors(*, grid: Region, inspectors: Iterable[Any], actor: Any) -> Region:
+def grid_assign_inspectors(*, grid: Region, inspectors: Iterable[Any], actor: Actor) -> Region:
     """Set the inspectors (监督员) responsible for a unit grid, replacing the previous ones."""
     _require_edit_rights(actor)
     if grid.level != Level.GRID:
@@ -434,7 +437,7 @@ def grid_assign_inspectors(*, grid: Region, inspectors: Iterable[Any], actor: An
     return grid
 
 
-def _require_edit_rights(actor: Any) -> None:
+def _require_edit_rights(actor: Actor) -> None:
     # Commands pass a label (or None) as the actor; people must be administrators.
     if actor is None or isinstance(actor, str):
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -18,6 +18,9 @@ from cityops.core.permissions import require_role, require_token_scope
 from cityops.open311.models import Open311Service
 from cityops.org.models import Role
 
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
+
 # Matter classes citizens report most (exposed garbage, road damage, noise, fly-posting, street lamps, …).
 COMMON_CLASS_CODES = (
     "06010", "06011", "06012", "06013", "06014", "06017", "06020", "06027", "06028", "06029",
@@ -27,7 +30,7 @@ ATTRIBUTE_DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist"
 MAX_ATTRIBUTE_VALUE = 200
 
 
-def open311_services_expose(*, actor: Any, codes: Iterable[str] = COMMON_CLASS_CODES) -> list[Open311Service]:
+def open311_services_expose(*, actor: Actor, codes: Iterable[str] = COMMON_CLASS_CODES) -> list[Open311Service]:
     """Expose matter classes (by code) as Open311 services named after the catalogue; existing ones are kept."""
     if not isinstance(actor, str):
         require_role(actor, Role.ADMIN)
@@ -77,7 +80,7 @@ class RequestInput:
     attributes: dict[str, str] = field(default_factory=dict)
 
 
-def open311_request_create(*, actor: Any, data: RequestInput) -> Case:
+def open311_request_create(*, actor: Actor, data: RequestInput) -> Case:
     """Create a case from a GeoReport POST through the one report path (source open311)."""
     require_token_scope(actor, "cases:write")
     lines = [data.description.strip() or data.service.name]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
@@ -10,10 +10,13 @@ from cityops.core.models import AuditEvent
 from cityops.core.permissions import department_scope_q, is_platform_admin, require_role, require_token_scope
 from cityops.org.models import ApiToken, Department, TokenScope, User
 
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
+
 MAX_AUDIT_LIMIT = 500
 
 
-def me_for_user(*, user: Any) -> dict[str, Any]:
+def me_for_user(*, user: AnyUser) -> dict[str, Any]:
     """Who the caller is: user name, roles, data scope and, through a token, that token's scopes."""
     token = getattr(user, "via_token", None)
     return {
@@ -28,14 +31,14 @@ def me_for_user(*, user: Any) -> dict[str, Any]:
     }
 
 
-def token_list_for_user(*, user: Any) -> QuerySet[ApiToken]:
+def token_list_for_user(*, user: AnyUser) -> QuerySet[ApiToken]:
     """The caller's own tokens; administrators see every token."""
     require_token_scope(user, TokenScope.ORG_READ)
     tokens = ApiToken.objects.select_related("user")
     return tokens if is_platform_admin(user) else tokens.filter(user=user)
 
 
-def token_get_for_user(*, user: Any, token_id: int) -> ApiToken | None:
+def token_get_for_user(*, user: AnyUser, token_id: int) -> ApiToken | None:
     """One token the caller may manage, or None (missing and not theirs look the same)."""
     tokens = ApiToken.objects.select_related("user")
     if not is_platform_admin(user):
@@ -43,13 +46,13 @@ def token_get_for_user(*, user: Any, token_id: int) -> ApiToken | None:
     return tokens.filter(pk=token_id).first()
 
 
-def department_list_for_user(*, user: Any) -> QuerySet[Department]:
+def department_list_for_user(*, user: AnyUser) -> QuerySet[Department]:
     """Departments inside the caller's data scope, in tree order."""
     require_token_scope(user, TokenScope.ORG_READ)
     return Department.objects.filter(department_scope_q(user)).select_related("parent", "region").order_by("path")
 
 
-def user_list_for_user(*, user: Any) -> QuerySet[User]:
+def user_list_for_user(*, user: AnyUser) -> QuerySet[User]:
     """Every staff user, for administrators only."""
     require_role(user, "admin")
     require_token_scope(user, TokenScope.ORG_READ)
@@ -61,7 +64,7 @@ def user_list_for_user(*, user: Any) -> QuerySet[User]:
 
 
 def audit_list_for_user(
-    *, user: Any, object_type: str = "", object_id: str = "", action: str = "", limit: int = 100
+    *, user: AnyUser, object_type: str = "", object_id: str = "", action: str = "", limit: int = 100
 ) -> QuerySet[AuditEvent]:
     """The newest audit events matching the filters, for administrators only."""
     require_role(user, "admin")

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -26,6 +26,9 @@ from cityops.core.errors import Conflict, Forbidden, InvalidInput
 from cityops.core.permissions import is_platform_admin
 from cityops.geo.models import Region
 from cityops.org.models import ApiToken, Department, DepartmentKind, Role, RoleAssignment, TokenScope, User
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor, AnyUser
 
 TOKEN_PREFIX_LENGTH = 8
 # Token scopes a role lets its holder put on their own tokens (admins may grant every scope).
@@ -45,11 +48,11 @@ ROLE_TOKEN_SCOPES: dict[str, frozenset[str]] = {
 # --- who may do what -----------------------------------------------------------------------------
 
 
-def _is_system(actor: Any) -> bool:
+def _is_system(actor: Actor) -> bool:
     return actor is None or isinstance(actor, str)
 
 
-def _require_admin(actor: Any) -> None:
+def _require_admin(actor: Actor) -> None:
     if _is_system(actor):
         return
     if not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_active", False):
@@ -61,7 +64,7 @@ def _require_admin(actor: Any) -> None:
         raise Forbidden(_("Only administrators may manage users, departments and other users' API tokens."))
 
 
-def token_scopes_for_user(user: Any) -> frozenset[str]:
+def token_scopes_for_user(user: AnyUser) -> frozenset[str]:
     """The token scopes `user` may put on their own tokens (every scope for admins and superusers)."""
     if getattr(user, "is_superuser", False):
         return frozenset(TokenScope.values)
@@ -109,7 +112,7 @@ def user_create(
     department: Department | None = None,
     phone: str = "",
     is_staff: bool = False,
-    actor: Any,
+    actor: Actor,
 ) -> User:
     """Create a staff user with roles and a data scope; None as password makes an unusable one."""
     _require_admin(actor)
@@ -139,7 +142,7 @@ def user_create(
 
 
 @transaction.atomic
-def user_set_roles(*, user: User, roles: Iterable[str], actor: Any) -> User:
+def user_set_roles(*, user: User, roles: Iterable[str], actor: Actor) -> User:
     """Replace the user's roles; audited with the roles before and after."""
     _require_admin(actor)
     after = _clean_roles(roles)
@@ -157,7 +160,7 @@ def user_set_roles(*, user: User, roles: Iterable[str], actor: Any) -> User:
 
 @transaction.atomic
 def user_set_scope(
-    *, user: User, scope_region: Region | None, scope_department: Department | None, actor: Any
+    *, user: User, scope_region: Region | None, scope_department: Department | None, actor: Actor
 ) -> User:
     """Set the user's data scope (a region subtree and/or a department subtree)."""
     _require_admin(actor)
@@ -172,7 +175,7 @@ def user_set_scope(
 
 
 @transaction.atomic
-def user_deactivate(*, user: User, actor: Any) -> User:
+def user_deactivate(*, user: User, actor: Actor) -> User:
     """Deactivate a user: sessions and API tokens stop working; their tokens are revoked."""
     _require_admin(actor)
     if not _is_system(actor) and actor.pk == user.pk:
@@ -235,7 +238,7 @@ def department_create(
     region: Region | None = None,
     credit_code: str = "",
     is_active: bool = True,
-    actor: Any,
+    actor: Actor,
 ) -> Department:
     """Create a department (专业部门) under `parent`."""
     _require_admin(actor)
@@ -248,7 +251,7 @@ def department_create(
 
 
 @transaction.atomic
-def department_update(*, department: Department, actor: Any, **changes: Any) -> Department:
+def department_update(*, department: Department, actor: Actor, **changes: Any) -> Department:
     """Change a department; a new parent or code moves the `path` of its whole subtree along."""
     _require_admin(actor)
     unknown = sorted(set(changes) - set(DEPARTMENT_FIELDS))
@@ -295,7 +298,7 @@ def _new_token_plaintext() -> tuple[str, str]:
             return prefix, f"{prefix}.{secrets.token_urlsafe(32)}"
 
 
-def _check_token_manager(actor: Any, owner: User) -> None:
+def _check_token_manager(actor: Actor, owner: User) -> None:
     if _is_system(actor):
         return
     if getattr(actor, "via_token", None) is not None:
@@ -306,7 +309,7 @@ def _check_token_manager(actor: Any, owner: User) -> None:
         raise Forbidden(_("Only administrators may manage other users' API tokens."))
 
 
-def _clean_scopes(scopes: Iterable[str], *, owner: User, actor: Any) -> list[str]:
+def _clean_scopes(scopes: Iterable[str], *, owner: User, actor: Actor) -> list[str]:
     scopes = sorted(set(scopes))
     if not scopes:
         raise InvalidInput(_("Choose at least one scope."), field="scopes")
@@ -327,7 +330,7 @@ def _clean_scopes(scopes: Iterable[str], *, owner: User, actor: Any) -> list[str
 
 @transaction.atomic
 def api_token_create(
-    *, user: User, name: str, scopes: Iterable[str], expires_at: datetime | None = None, actor: Any
+    *, user: User, name: str, scopes: Iterable[str], expires_at: datetime | None = None, actor: Actor
 ) -> tuple[ApiToken, str]:
     """Issue an API token acting as `user`; returns the row and the plaintext, which is never stored."""
     _check_token_manager(actor, user)
@@ -353,7 +356,7 @@ def api_token_create(
 
 
 @transaction.atomic
-def api_token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
+def api_token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
     """Revoke a token at once; a revoked token answers 401 from then on."""
     _check_token_manager(actor, token.user)
     # Conditional update: of two concurrent revocations exactly one succeeds and is audited.

@@ -8,7 +8,7 @@ outside the grids). Who may look at all (the command centre's staff) is for the 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -18,8 +18,11 @@ from cityops.geo.models import Region
 from cityops.org.models import Role
 from cityops.tracking.models import PositionPing
 
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
 
-def tracked_inspectors(*, user: Any) -> QuerySet:
+
+def tracked_inspectors(*, user: AnyUser) -> QuerySet:
     """Inspectors the viewer may follow: their region scope or one of their grids lies in the viewer's scope."""
     users = get_user_model().objects.filter(role_assignments__role=Role.INSPECTOR, is_active=True)
     if is_platform_admin(user):
@@ -28,14 +31,14 @@ def tracked_inspectors(*, user: Any) -> QuerySet:
     return users.filter(Q(scope_region__in=grids) | Q(inspected_grids__in=grids)).distinct()
 
 
-def _position_scope_q(user: Any) -> Q:
+def _position_scope_q(user: AnyUser) -> Q:
     """Positions the viewer may see: located in a grid of their scope (admins: all, also outside the grids)."""
     if is_platform_admin(user):
         return Q()
     return Q(grid__in=Region.objects.filter(region_scope_q(user)))
 
 
-def latest_positions(*, user: Any, since: dt.datetime) -> list[PositionPing]:
+def latest_positions(*, user: AnyUser, since: dt.datetime) -> list[PositionPing]:
     """Each visible inspector's last visible position since `since` (with user and grid), by username."""
     pings = PositionPing.objects.filter(_position_scope_q(user), at__gte=since)
     # One index probe per inspector ((user, at) index) instead of scanning every ping of the window.
@@ -45,7 +48,7 @@ def latest_positions(*, user: Any, since: dt.datetime) -> list[PositionPing]:
     return list(PositionPing.objects.filter(pk__in=ids).select_related("user", "grid").order_by("user__username"))
 
 
-def track_points(*, user: Any, inspector: Any, start: dt.datetime, end: dt.datetime,
+def track_points(*, user: AnyUser, inspector: Any, start: dt.datetime, end: dt.datetime,
                  limit: int) -> list[tuple[float, float, dt.datetime]]:
     """One inspector's visible positions in [start, end) as (lon, lat, at), oldest first, at most `limit`."""
     return list(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,10 +13,13 @@ from cityops.core.permissions import require_role
 from cityops.org.models import Role
 from cityops.tracking.models import PositionPing
 
+if TYPE_CHECKING:
+    from cityops.core.typing import User
+
 PING_MIN_INTERVAL = timedelta(seconds=10)
 
 
-def position_ping_record(*, actor: Any, lon: float, lat: float, accuracy_m: float | None = None,
+def position_ping_record(*, actor: User, lon: float, lat: float, accuracy_m: float | None = None,
                          at: datetime | None = None) -> PositionPing | None:
     """Store an on-duty inspector's position (巡查轨迹) with its grid; None when it came too soon after the last."""
     from cityops.geo.locate import OutsideServiceArea, locate
