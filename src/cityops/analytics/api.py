@@ -8,9 +8,8 @@ bad parameters answer 422 naming the field.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from cityops.analytics import forecast as fc
@@ -19,6 +18,9 @@ from cityops.analytics.params import CaseFilters, Period, Scope, period_parse, p
 from cityops.analytics.statistics import DimensionStats, stats_by_dimension
 from cityops.core.api_schemas import ErrorOut
 from cityops.core.permissions import require_token_scope
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AuthedRequest
 
 router = Router()
 
@@ -131,7 +133,7 @@ class TopClassesOut(Schema):
     classes: list[ClassTrendOut]
 
 
-def _scope(request: HttpRequest, query: StatsQuery) -> Scope:
+def _scope(request: AuthedRequest, query: StatsQuery) -> Scope:
     require_token_scope(request.auth, "cases:read")
     return scope_for(request.auth, CaseFilters(region=query.region, catalog_class=query.catalog_class,
                                                source=query.source, department=query.department))
@@ -150,7 +152,7 @@ def dimension_out(stats: DimensionStats) -> dict[str, Any]:
 
 
 @router.get("/stats", url_name="analytics-stats", response={200: DimensionOut, **ERRORS}, summary="Counts and rates by a dimension")
-def stats(request: HttpRequest, query: Query[DimensionQuery]) -> dict[str, Any]:
+def stats(request: AuthedRequest, query: Query[DimensionQuery]) -> dict[str, Any]:
     """Cases reported in the period by class, source, region, department, state or day/week/month, with the
     previous period (环比) and the same period a year before (同比)."""
     scope = _scope(request, query)
@@ -161,7 +163,7 @@ def stats(request: HttpRequest, query: Query[DimensionQuery]) -> dict[str, Any]:
 
 
 @router.get("/heat", url_name="analytics-heat", response={200: HeatOut, **ERRORS}, summary="High-incidence times: hour × weekday")
-def heat(request: HttpRequest, query: Query[StatsQuery]) -> dict[str, Any]:
+def heat(request: AuthedRequest, query: Query[StatsQuery]) -> dict[str, Any]:
     """Reports per local weekday and hour (高发时间)."""
     scope = _scope(request, query)
     period = period_parse(query.start, query.end)
@@ -177,7 +179,7 @@ class HotspotsQuery(StatsQuery):
 
 
 @router.get("/hotspots", url_name="analytics-hotspots", response={200: HotspotsOut, **ERRORS}, summary="High-incidence places: H3 hexagons")
-def hotspots(request: HttpRequest, query: Query[HotspotsQuery]) -> dict[str, Any]:
+def hotspots(request: AuthedRequest, query: Query[HotspotsQuery]) -> dict[str, Any]:
     """GeoJSON hexagons with their report count, share and colour step 0–5 (高发地点)."""
     scope = _scope(request, query)
     period = period_parse(query.start, query.end)
@@ -193,7 +195,7 @@ class TopPlacesQuery(StatsQuery):
 
 
 @router.get("/top-places", url_name="analytics-top-places", response={200: list[AnalyticsPlaceOut], **ERRORS}, summary="Top grids or streets")
-def top_places(request: HttpRequest, query: Query[TopPlacesQuery]) -> list[Any]:
+def top_places(request: AuthedRequest, query: Query[TopPlacesQuery]) -> list[Any]:
     """The regions of a level with the most reports in the period (高发网格 / 高发街道)."""
     scope = _scope(request, query)
     period = period_parse(query.start, query.end)
@@ -207,7 +209,7 @@ class TopClassesQuery(StatsQuery):
 
 
 @router.get("/top-classes", url_name="analytics-top-classes", response={200: TopClassesOut, **ERRORS}, summary="Top classes and their trend")
-def top_classes(request: HttpRequest, query: Query[TopClassesQuery]) -> dict[str, Any]:
+def top_classes(request: AuthedRequest, query: Query[TopClassesQuery]) -> dict[str, Any]:
     """The most reported classes and their counts per week or month (高发类型)."""
     scope = _scope(request, query)
     period = period_parse(query.start, query.end)
@@ -247,7 +249,7 @@ class ForecastOut(Schema):
 
 
 @router.get("/forecast", url_name="analytics-forecast", response={200: ForecastOut, **ERRORS}, summary="Next week's reports per region and class")
-def forecast(request: HttpRequest, query: Query[ForecastQuery]) -> dict[str, Any]:
+def forecast(request: AuthedRequest, query: Query[ForecastQuery]) -> dict[str, Any]:
     """Expected reports over the next 7 days for the busiest regions and classes (Holt-Winters, weekly season),
     with each method's backtest error over the last 4 weeks, regions ranked by expected load."""
     result = fc.forecast_requested(scope=_scope(request, query), level=query.level, limit=query.limit, end=query.end)

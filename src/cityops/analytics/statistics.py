@@ -138,7 +138,7 @@ class DimensionStats:
     left_off: int = 0  # rows beyond the limit (the least reported), still counted in the total
 
 
-def stats_by_dimension(*, scope: Scope, period: Period, dimension: str, user: AnyUser = None,
+def stats_by_dimension(*, scope: Scope, period: Period, dimension: str, user: AnyUser | None = None,
                        refresh: bool = True, limit: int | None = None) -> DimensionStats:
     """Counts and rates of the scope's cases reported in `period`, grouped by `dimension` (统计报表).
 
@@ -171,7 +171,7 @@ def dimension_parse(value: str | None) -> str:
     return value
 
 
-def _region_level(dimension: str, scope: Scope, user: AnyUser) -> str | None:
+def _region_level(dimension: str, scope: Scope, user: AnyUser | None) -> str | None:
     """The region level a region dimension groups by; `region` means one level below the drilled region."""
     if dimension in REGION_FIELDS:
         return dimension

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -14,6 +13,9 @@ from cityops.assets.validation import TEXT_FIELDS
 from cityops.core.api_schemas import ErrorOut
 from cityops.core.permissions import require_token_scope
 from cityops.geo.selectors import parse_bbox
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AuthedRequest
 
 router = Router()
 
@@ -65,7 +67,7 @@ class NearestOut(Schema):
 
 
 @router.get("", summary="Components within a bbox, as GeoJSON for the map")
-def component_map(request: HttpRequest, bbox: str, class_: str | None = Query(None, alias="class"), status: str | None = None,
+def component_map(request: AuthedRequest, bbox: str, class_: str | None = Query(None, alias="class"), status: str | None = None,
                   limit: int | None = Query(None, ge=1)) -> dict:
     """Components inside `bbox` (minlon,minlat,maxlon,maxlat) in the caller's scope; 422 asks to zoom in."""
     require_token_scope(request.auth, "assets:read")
@@ -75,7 +77,7 @@ def component_map(request: HttpRequest, bbox: str, class_: str | None = Query(No
 
 
 @router.get("/nearest", response=list[NearestOut], summary="The components nearest to a point")
-def component_nearest(request: HttpRequest, lon: float = Query(..., ge=-180, le=180),
+def component_nearest(request: AuthedRequest, lon: float = Query(..., ge=-180, le=180),
                       lat: float = Query(..., ge=-90, le=90), class_: str | None = Query(None, alias="class"),
                       limit: int = Query(10, ge=1, le=selectors.MAX_NEAREST_LIMIT),
                       radius: float = Query(200.0, gt=0, le=selectors.MAX_NEAREST_RADIUS_M)) -> list[dict[str, Any]]:
@@ -88,20 +90,20 @@ def component_nearest(request: HttpRequest, lon: float = Query(..., ge=-180, le=
 
 
 @router.get("/{ident}", summary="One component")
-def component_detail(request: HttpRequest, ident: str) -> dict:
+def component_detail(request: AuthedRequest, ident: str) -> dict:
     require_token_scope(request.auth, "assets:read")
     return selectors.component_detail(selectors.component_get_for_user(user=request.auth, ident=ident))
 
 
 @router.post("", response={201: dict, 409: ErrorOut}, summary="Census a component")
-def component_create(request: HttpRequest, payload: ComponentIn) -> Status:
+def component_create(request: AuthedRequest, payload: ComponentIn) -> Status:
     data = {k: v for k, v in payload.dict().items() if v not in (None, "")}
     component = services.component_create(data=data, actor=request.auth)
     return Status(201, selectors.component_detail(component))
 
 
 @router.post("/{ident}/status", summary="Change a component's status")
-def component_status(request: HttpRequest, ident: str, payload: StatusIn) -> dict:
+def component_status(request: AuthedRequest, ident: str, payload: StatusIn) -> dict:
     services.require_census_writer(request.auth)  # 403 before revealing whether the component exists
     component = selectors.component_get_for_user(user=request.auth, ident=ident)
     updated = services.component_update_status(component=component, status=payload.status,
@@ -111,7 +113,7 @@ def component_status(request: HttpRequest, ident: str, payload: StatusIn) -> dic
 
 
 @router.post("/{ident}/photos", response={201: dict, 413: ErrorOut, 415: ErrorOut}, summary="Add a photo (JPEG, PNG or WebP, ≤ 10 MB)")
-def component_photo(request: HttpRequest, ident: str, image: File[UploadedFile], caption: Form[str] = "") -> Status:
+def component_photo(request: AuthedRequest, ident: str, image: File[UploadedFile], caption: Form[str] = "") -> Status:
     services.require_census_writer(request.auth)
     component = selectors.component_get_for_user(user=request.auth, ident=ident)
     photo = services.component_photo_add(component=component, upload=image, caption=caption, actor=request.auth)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
@@ -13,6 +12,9 @@ from cityops.catalog.models import CatalogClass, ClassKind
 from cityops.core.api_schemas import ErrorOut
 from cityops.core.errors import NotFound
 from cityops.core.permissions import ensure_path_visible, require_token_scope
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AuthedRequest
 
 router = Router()
 
@@ -120,7 +122,7 @@ def _detail_out(c: CatalogClass) -> dict[str, Any]:
 
 
 @router.get("/classes", response=ClassPage)
-def class_list(request: HttpRequest, filters: Query[ClassFilters]) -> dict[str, Any]:
+def class_list(request: AuthedRequest, filters: Query[ClassFilters]) -> dict[str, Any]:
     require_token_scope(request.auth, "catalog:read")
     qs = selectors.catalog_class_search(
         q=filters.q, kind=filters.kind, major=filters.major, include_retired=filters.include_retired
@@ -131,25 +133,25 @@ def class_list(request: HttpRequest, filters: Query[ClassFilters]) -> dict[str, 
 
 
 @router.get("/classes/{kind}/{code}", response=ClassDetailOut)
-def class_detail(request: HttpRequest, kind: ClassKind, code: str) -> dict[str, Any]:
+def class_detail(request: AuthedRequest, kind: ClassKind, code: str) -> dict[str, Any]:
     require_token_scope(request.auth, "catalog:read")
     return _detail_out(selectors.catalog_class_get(kind=kind, code=code))
 
 
 @router.get("/urgencies", response=list[UrgencyOut])
-def urgency_list(request: HttpRequest) -> Any:
+def urgency_list(request: AuthedRequest) -> Any:
     require_token_scope(request.auth, "catalog:read")
     return list(selectors.urgency_list())
 
 
 @router.post("/classes", response={201: ClassDetailOut, 409: ErrorOut})
-def class_add_local(request: HttpRequest, payload: LocalClassIn) -> Status:
+def class_add_local(request: AuthedRequest, payload: LocalClassIn) -> Status:
     created = services.catalog_class_add_local(**payload.dict(), actor=request.auth)
     return Status(201, _detail_out(created))
 
 
 @router.post("/classes/{kind}/{code}/rename", response=ClassDetailOut)
-def class_rename(request: HttpRequest, kind: ClassKind, code: str, payload: RenameIn) -> dict[str, Any]:
+def class_rename(request: AuthedRequest, kind: ClassKind, code: str, payload: RenameIn) -> dict[str, Any]:
     services.require_catalog_admin(request.auth)  # 403 before revealing whether the class exists
     catalog_class = selectors.catalog_class_get(kind=kind, code=code)
     return _detail_out(services.catalog_class_rename(catalog_class=catalog_class, local_name=payload.local_name,
@@ -157,21 +159,21 @@ def class_rename(request: HttpRequest, kind: ClassKind, code: str, payload: Rena
 
 
 @router.post("/classes/{kind}/{code}/retire", response=ClassDetailOut)
-def class_retire(request: HttpRequest, kind: ClassKind, code: str) -> dict[str, Any]:
+def class_retire(request: AuthedRequest, kind: ClassKind, code: str) -> dict[str, Any]:
     services.require_catalog_admin(request.auth)
     catalog_class = selectors.catalog_class_get(kind=kind, code=code)
     return _detail_out(services.catalog_class_retire(catalog_class=catalog_class, actor=request.auth))
 
 
 @router.post("/classes/{kind}/{code}/restore", response=ClassDetailOut)
-def class_restore(request: HttpRequest, kind: ClassKind, code: str) -> dict[str, Any]:
+def class_restore(request: AuthedRequest, kind: ClassKind, code: str) -> dict[str, Any]:
     services.require_catalog_admin(request.auth)
     catalog_class = selectors.catalog_class_get(kind=kind, code=code)
     return _detail_out(services.catalog_class_restore(catalog_class=catalog_class, actor=request.auth))
 
 
 @router.get("/responsibility", response=ResponsibilityOut)
-def responsibility(request: HttpRequest, class_: str = Query(..., alias="class"), region: str = Query(...)) -> Any:
+def responsibility(request: AuthedRequest, class_: str = Query(..., alias="class"), region: str = Query(...)) -> Any:
     require_token_scope(request.auth, "catalog:read")
     from cityops.geo.models import Region
 

@@ -8,15 +8,17 @@ parameters everywhere: `class`, `state` (open states only, repeat or comma-separ
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from cityops.command import selectors
 from cityops.core.api_schemas import ErrorOut
 from cityops.core.permissions import require_token_scope
 from cityops.geo.selectors import parse_bbox
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AuthedRequest
 
 router = Router()
 
@@ -37,7 +39,7 @@ class MapFilterQuery(Schema):
     overdue: Literal["true", "false"] | None = Field(None, description="true: overdue cases only.")
 
 
-def _caller(request: HttpRequest, scope: str = "cases:read") -> Any:
+def _caller(request: AuthedRequest, scope: str = "cases:read") -> Any:
     require_token_scope(request.auth, scope)
     selectors.require_centre_staff(request.auth)
     return request.auth
@@ -45,7 +47,7 @@ def _caller(request: HttpRequest, scope: str = "cases:read") -> Any:
 
 @router.get("/clusters", response={200: dict, **ERRORS}, url_name="command_clusters",
             summary="Open cases in a bbox, clustered for a zoom")
-def clusters(request: HttpRequest, bbox: str, filters: Query[MapFilterQuery],
+def clusters(request: AuthedRequest, bbox: str, filters: Query[MapFilterQuery],
              zoom: int = Query(..., ge=0, le=selectors.MAX_ZOOM)) -> Any:
     """Clusters of open cases per map cell (count, mean position, overdue count, counts per state, dominant
     state) and individual cases where a cell holds three or fewer, or at zoom ≥ 17 when at most 2,000 are in
@@ -57,7 +59,7 @@ def clusters(request: HttpRequest, bbox: str, filters: Query[MapFilterQuery],
 
 @router.get("/load", response={200: dict, **ERRORS}, url_name="command_load",
             summary="Open and overdue counts per region in a bbox, as GeoJSON")
-def load(request: HttpRequest, bbox: str, filters: Query[MapFilterQuery],
+def load(request: AuthedRequest, bbox: str, filters: Query[MapFilterQuery],
          zoom: int = Query(..., ge=0, le=selectors.MAX_ZOOM), level: str | None = None) -> Any:
     """Regions of `level` (grid, community, street, district; by zoom when omitted: districts below 11, streets
     to 12, communities to 14, grids from 15) in `bbox`, simplified for `zoom`, each with `open` and `overdue`."""
@@ -68,7 +70,7 @@ def load(request: HttpRequest, bbox: str, filters: Query[MapFilterQuery],
 
 @router.get("/inspectors", response={200: dict, **ERRORS}, url_name="command_inspectors",
             summary="Inspectors' last positions")
-def inspectors(request: HttpRequest,
+def inspectors(request: AuthedRequest,
                hours: int = Query(selectors.POSITION_HOURS, ge=1, le=selectors.MAX_POSITION_HOURS)) -> Any:
     """Each inspector in the caller's scope with a position in the last `hours` (1–72): their last one."""
     user = _caller(request)
@@ -77,7 +79,7 @@ def inspectors(request: HttpRequest,
 
 @router.get("/inspectors/{username}/track", response={200: dict, **ERRORS}, url_name="command_track",
             summary="One inspector's track for a day")
-def track(request: HttpRequest, username: str, day: str | None = None) -> Any:
+def track(request: AuthedRequest, username: str, day: str | None = None) -> Any:
     """The inspector's positions on `day` (ISO date, Asia/Shanghai; today when omitted) as a LineString."""
     user = _caller(request)
     return selectors.inspector_track(user=user, username=username, day=day)
@@ -85,7 +87,7 @@ def track(request: HttpRequest, username: str, day: str | None = None) -> Any:
 
 @router.get("/components", response={200: dict, **ERRORS}, url_name="command_components",
             summary="Components in a bbox (close zooms only)")
-def components(request: HttpRequest, bbox: str, zoom: int = Query(..., ge=0, le=selectors.MAX_ZOOM)) -> Any:
+def components(request: AuthedRequest, bbox: str, zoom: int = Query(..., ge=0, le=selectors.MAX_ZOOM)) -> Any:
     """The component census (部件) inside `bbox` at zoom ≥ 17; an empty collection with `zoom_in` further out."""
     user = _caller(request, "assets:read")
     return selectors.component_layer(user=user, bbox=parse_bbox(bbox), zoom=selectors.check_zoom(zoom))
@@ -93,7 +95,7 @@ def components(request: HttpRequest, bbox: str, zoom: int = Query(..., ge=0, le=
 
 @router.get("/feed", response={200: dict, **ERRORS}, url_name="command_feed",
             summary="New and overdue cases since a cursor")
-def feed(request: HttpRequest, filters: Query[MapFilterQuery],
+def feed(request: AuthedRequest, filters: Query[MapFilterQuery],
          after: int | None = Query(None, ge=0, le=2**62, description="`cursor` of the previous answer.")) -> Any:
     """`case.reported` and `case.overdue` events of matching cases, newest first; pass `cursor` back as `after`."""
     user = _caller(request)
@@ -102,7 +104,7 @@ def feed(request: HttpRequest, filters: Query[MapFilterQuery],
 
 @router.get("/headline", response={200: dict, **ERRORS}, url_name="command_headline",
             summary="Today's headline numbers")
-def headline(request: HttpRequest, filters: Query[MapFilterQuery]) -> Any:
+def headline(request: AuthedRequest, filters: Query[MapFilterQuery]) -> Any:
     """Cases reported, registered, dispatched and closed today (Asia/Shanghai), the on-time rate of today's
     closings and the open cases overdue now (see docs/command.md for the definitions)."""
     user = _caller(request)

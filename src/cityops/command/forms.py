@@ -35,7 +35,7 @@ class MapFilterForm(forms.Form):
                                   widget=forms.DateInput(attrs={"type": "date"}))
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
-    def __init__(self, *args: Any, user: AnyUser = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         labels = dict(CaseState.choices)
         self.fields["state"].choices = [("", _("All open states")), *[(s, labels[s]) for s in MAP_STATES]]
@@ -47,13 +47,13 @@ class MapFilterForm(forms.Form):
         return {"klass": "class", "reported_from": "from", "reported_to": "to"}.get(field_name, field_name)
 
 
-def _region_choices(user: AnyUser) -> list[tuple[str, str]]:
+def _region_choices(user: AnyUser | None) -> list[tuple[str, str]]:
     """Districts and streets of the viewer's scope (an indent marks a street)."""
     regions = Region.objects.filter(region_scope_q(user), level__in=[Level.DISTRICT, Level.STREET]).order_by("path")
     return [(r.code, f"{'— ' if r.level == Level.STREET else ''}{r.name}")
             for r in regions.only("code", "name", "level")[:MAX_REGION_CHOICES]]
 
 
-def _department_choices(user: AnyUser) -> list[tuple[str, str]]:
+def _department_choices(user: AnyUser | None) -> list[tuple[str, str]]:
     departments = Department.objects.filter(department_scope_q(user), is_active=True).order_by("path")
     return [(d.code, d.name) for d in departments.only("code", "name")[:MAX_REGION_CHOICES]]

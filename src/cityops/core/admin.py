@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -37,16 +38,16 @@ class CalendarOverrideAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def weekday(self, obj: CalendarOverride) -> str:
         return _weekday(obj.date)
 
-    def save_model(self, request: Any, obj: CalendarOverride, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: CalendarOverride, form: Any, change: bool) -> None:
         old_date = CalendarOverride.objects.filter(pk=obj.pk).values_list("date", flat=True).first() if change else None
         super().save_model(request, obj, form, change)
         _recompute(request, {obj.date, old_date} - {None}, reason=f"calendar override {obj.date}")
 
-    def delete_model(self, request: Any, obj: CalendarOverride) -> None:
+    def delete_model(self, request: HttpRequest, obj: CalendarOverride) -> None:
         super().delete_model(request, obj)
         _recompute(request, {obj.date}, reason=f"calendar override {obj.date} deleted")
 
-    def delete_queryset(self, request: Any, queryset: QuerySet) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         with transaction.atomic():  # the changelist's bulk delete runs outside the change form's transaction
             dates = set(queryset.values_list("date", flat=True))
             super().delete_queryset(request, queryset)
@@ -69,7 +70,7 @@ class HolidayArrangementAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ["reference", "note"]
     inlines = [ArrangementDayInline]
 
-    def get_queryset(self, request: Any) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(
             n_holidays=Count("days", filter=Q(days__kind=DayKind.HOLIDAY)),
             n_workdays=Count("days", filter=Q(days__kind=DayKind.WORKDAY)),
@@ -83,7 +84,7 @@ class HolidayArrangementAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def workdays(self, obj: HolidayArrangement) -> int:
         return obj.n_workdays  # type: ignore[attr-defined]
 
-    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         before = _days_of(form.instance)
         super().save_related(request, form, formsets, change)
         after = _days_of(form.instance)
@@ -97,12 +98,12 @@ class HolidayArrangementAdmin(AuditedAdminMixin, admin.ModelAdmin):
         })
         _recompute(request, changed, reason=f"holiday arrangement {form.instance.year}")
 
-    def delete_model(self, request: Any, obj: HolidayArrangement) -> None:
+    def delete_model(self, request: HttpRequest, obj: HolidayArrangement) -> None:
         dates = list(obj.days.values_list("date", flat=True))
         super().delete_model(request, obj)
         _recompute(request, dates, reason=f"holiday arrangement {obj.year} deleted")
 
-    def delete_queryset(self, request: Any, queryset: QuerySet) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         with transaction.atomic():
             dates = list(ArrangementDay.objects.filter(arrangement__in=queryset).values_list("date", flat=True))
             super().delete_queryset(request, queryset)
@@ -115,7 +116,7 @@ def _days_of(arrangement: HolidayArrangement) -> dict[date, tuple[str, str]]:
     return {day: (kind, name) for day, kind, name in arrangement.days.values_list("date", "kind", "name")}
 
 
-def _recompute(request: Any, dates: Any, *, reason: str) -> None:
+def _recompute(request: HttpRequest, dates: Any, *, reason: str) -> None:
     """Recompute the clocks the changed `dates` move and tell the administrator how many cases changed."""
     count = calendar_dates_changed(dates=list(dates), actor=request.user, reason=reason)
     if count:
@@ -141,11 +142,11 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_select_related = ["actor_user"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
-    def has_add_permission(self, request: Any) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.http import HttpRequest
 
 from cityops.core.audit import audit_log
 
@@ -44,7 +45,7 @@ class AuditedAdminMixin:
         prefix = self.audit_prefix or self.model._meta.label_lower  # type: ignore[attr-defined]
         return f"{prefix}.{verb}"
 
-    def save_model(self, request: Any, obj: models.Model, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
         before = self._stored_snapshot(obj) if change else {}
         secret_before = self._secret_values(obj) if change else {}
         super().save_model(request, obj, form, change)  # type: ignore[misc]
@@ -59,16 +60,16 @@ class AuditedAdminMixin:
         audit_log(actor=request.user, action=self._audit_action("updated" if change else "created"), obj=obj,
                   data=data)
 
-    def delete_model(self, request: Any, obj: models.Model) -> None:
+    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
         self._audit_delete(request, obj)
         super().delete_model(request, obj)  # type: ignore[misc]
 
-    def delete_queryset(self, request: Any, queryset: models.QuerySet) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
         for obj in queryset:
             self._audit_delete(request, obj)
         super().delete_queryset(request, queryset)  # type: ignore[misc]
 
-    def _audit_delete(self, request: Any, obj: models.Model) -> None:
+    def _audit_delete(self, request: HttpRequest, obj: models.Model) -> None:
         audit_log(actor=request.user, action=self._audit_action("deleted"), obj=obj,
                   data={"via": "admin", "before": snapshot(obj, exclude=self.audit_exclude)})
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TypeAlias
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
     from django.contrib.auth.models import _User as User
+    from django.http import HttpRequest
 
     #: A request's user: a staff member, or anonymous (the permission primitives refuse or show nothing).
     AnyUser: TypeAlias = User | AnonymousUser
@@ -19,4 +20,9 @@ if TYPE_CHECKING:
     #: device or command, or None (the system).
     Actor: TypeAlias = AnyUser | str | None
 
-__all__ = ["Actor", "AnyUser", "User"]
+    class AuthedRequest(HttpRequest):
+        """A request the API's authentication let through: django-ninja sets `auth` to the user it returned."""
+
+        auth: User
+
+__all__ = ["Actor", "AnyUser", "AuthedRequest", "User"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cityops.assets.codes import make_component_ident
 from cityops.assets.models import Component, ComponentStatus
@@ -17,6 +17,9 @@ from cityops.demo.city import GRID_DLAT, GRID_DLON, CityPlan
 from cityops.demo.rules import owner_department_code
 from cityops.geo.models import Level, Region
 from cityops.org.models import Department
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
 
 COMPONENTS_PER_GRID = 2.0
 # A big city gets no more than this: enough for maps and searches, quick to build.
@@ -28,7 +31,7 @@ SUPERVISING_DEPARTMENT = "CGJ"
 
 
 def create_components(
-    *, plan: CityPlan, departments: dict[str, Department], per_grid: float = COMPONENTS_PER_GRID, actor: Any = None
+    *, plan: CityPlan, departments: dict[str, Department], per_grid: float = COMPONENTS_PER_GRID, actor: Actor = None
 ) -> int:
     """Scatter `per_grid` components per grid (at most MAX_COMPONENTS); returns how many (0 without a catalogue)."""
     classes = list(

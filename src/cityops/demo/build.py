@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -14,6 +14,9 @@ from cityops.demo.patrols import create_patrols
 from cityops.demo.people import PeopleReport, create_departments, create_people
 from cityops.demo.rules import create_rules
 from cityops.open311.services import open311_services_expose
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
 
 
 @dataclass
@@ -40,7 +43,7 @@ class DemoReport:
 
 def build_demo(
     *, grids: int = 2500, seed: int = 0, components_per_grid: float = COMPONENTS_PER_GRID, cases: int = 0,
-    actor: Any = "cityops demo",
+    actor: Actor = "cityops demo",
 ) -> DemoReport:
     """Build the demo city and everything in it into an empty database, all or nothing."""
     with transaction.atomic():

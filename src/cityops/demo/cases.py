@@ -18,7 +18,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,6 +48,9 @@ from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict
 from cityops.geo.models import Level, Region
 from cityops.org.models import Department, DepartmentKind, Role, User
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
 
 S = CaseState
 
@@ -152,7 +155,7 @@ class _Stop(Exception):
 
 
 def create_cases(*, count: int = 1000, days: int = 120, seed: int = 0, now: datetime | None = None,
-                 actor: Any = "cityops demo") -> CasesReport:
+                 actor: Actor = "cityops demo") -> CasesReport:
     """Write `count` historical cases over the past `days` days through the workflow services (real history)."""
     from cityops.cases import jobs
 
@@ -168,7 +171,7 @@ def create_cases(*, count: int = 1000, days: int = 120, seed: int = 0, now: date
     return CasesReport(cases=builder.created, states=states, overdue=overdue)
 
 
-def _enable_auto_dispatch(actor: Any) -> None:
+def _enable_auto_dispatch(actor: Actor) -> None:
     codes = sorted(AUTO_DISPATCH)
     CatalogClass.objects.filter(kind=ClassKind.MATTER, code__in=codes).update(auto_dispatch=True)
     audit_log(actor=actor, action="demo.catalog.auto_dispatch", data={"classes": codes})
@@ -384,7 +387,7 @@ class _DemoCases:
         """A function taking one service step at the next plausible time, stopping at the plan's state or now."""
         clock = {"t": start}
 
-        def step(service: Any, target: Any, actor: Any, *, late: bool = False, wait: timedelta | None = None,
+        def step(service: Any, target: Any, actor: Actor, *, late: bool = False, wait: timedelta | None = None,
                  **kwargs: Any) -> Any:
             current = target if isinstance(target, Case) else target.case
             if plan.stop_at is not None and current.state == plan.stop_at:

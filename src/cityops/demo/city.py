@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -29,6 +29,9 @@ from cityops.core.errors import Conflict, InvalidInput
 from cityops.geo.geometry import region_geometry_fields
 from cityops.geo.models import LEVEL_ORDER, Level, Region
 from cityops.geo.services import region_set_changed
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
 
 CITY_CODE = "510100"
 CITY_NAME = "蓉城市"
@@ -283,7 +286,7 @@ def _pinyin(text: str) -> str:
     return "".join(lazy_pinyin(text)).capitalize()
 
 
-def build_city(*, grids: int = 2500, seed: int = 0, actor: Any = None) -> CityReport:
+def build_city(*, grids: int = 2500, seed: int = 0, actor: Actor = None) -> CityReport:
     """Write the demo city's regions into an empty region table and bump the region-set version."""
     plan = plan_city(grids=grids, seed=seed)
     with transaction.atomic():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -18,13 +18,16 @@ from cityops.geo.models import Region
 from cityops.org.models import Role, User
 from cityops.tracking.models import PositionPing
 
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
+
 PING_MINUTES = 2
 HOURS = 3
 SHARE = 0.25  # of the inspectors are out on patrol
 MAX_PATROLS = 60
 
 
-def create_patrols(*, seed: int = 0, now: datetime | None = None, actor: Any = None) -> int:
+def create_patrols(*, seed: int = 0, now: datetime | None = None, actor: Actor = None) -> int:
     """Write the pings of today's patrols; returns how many pings."""
     rng = random.Random(seed)
     now = now or timezone.now()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.hashers import make_password
 from django.db.models import Count
@@ -23,6 +23,9 @@ from cityops.core.audit import audit_log
 from cityops.demo.city import CITY_CODE, CITY_NAME, CityPlan
 from cityops.geo.models import Level, Region
 from cityops.org.models import Department, DepartmentKind, Role, RoleAssignment, User
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
 
 # Fixed and printed by `cityops demo`: a demo database is never a production database.
 DEMO_PASSWORD = "demo1234"
@@ -77,7 +80,7 @@ def department_code_for_street(street_code: str) -> str:
     return f"JDB-{street_code}"
 
 
-def create_departments(*, plan: CityPlan, actor: Any = None) -> dict[str, Department]:
+def create_departments(*, plan: CityPlan, actor: Actor = None) -> dict[str, Department]:
     """Create the demo departments; returns them by code."""
     regions = _regions_by_code(Level.CITY, Level.DISTRICT, Level.STREET)
     city = regions[CITY_CODE]
@@ -106,7 +109,7 @@ def _regions_by_code(*levels: str) -> dict[str, Region]:
     return {r.code: r for r in Region.objects.filter(level__in=levels)}
 
 
-def create_people(*, plan: CityPlan, departments: dict[str, Department], actor: Any = None) -> PeopleReport:
+def create_people(*, plan: CityPlan, departments: dict[str, Department], actor: Actor = None) -> PeopleReport:
     """Create a user for every role, handlers in every department and inspectors for every grid."""
     rng = random.Random(f"cityops-demo-people-{plan.seed}")
     # One Argon2 hash for everyone: hashing thousands of inspectors one by one would take minutes.

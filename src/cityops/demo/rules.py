@@ -10,7 +10,7 @@ Cases are classified by matter (事项) classes, so the rules name matter classe
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cityops.catalog.models import CatalogClass, ClassKind, ResponsibilityRule
 from cityops.core.audit import audit_log
@@ -18,6 +18,9 @@ from cityops.demo.city import CITY_CODE, CityPlan
 from cityops.demo.people import department_code_for_district
 from cityops.geo.models import Level, Region
 from cityops.org.models import Department
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
 
 # Department code owning each component major class (and its abnormality matters).
 OWNER_BY_MAJOR = {"01": "SZJ", "02": "JTJ", "03": "HWJ", "04": "YLJ", "05": "CGJ"}
@@ -32,7 +35,7 @@ def owner_department_code(class_code: str) -> str:
     return OWNER_BY_CLASS.get(class_code) or OWNER_BY_MAJOR.get(class_code[:2], FALLBACK_DEPARTMENT)
 
 
-def create_rules(*, plan: CityPlan, departments: dict[str, Department], actor: Any = None) -> int:
+def create_rules(*, plan: CityPlan, departments: dict[str, Department], actor: Actor = None) -> int:
     """Create the demo responsibility rules; returns how many."""
     regions = {r.code: r for r in Region.objects.filter(level__in=[Level.CITY, Level.DISTRICT])}
     city = regions[CITY_CODE]

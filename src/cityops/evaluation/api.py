@@ -6,9 +6,8 @@ Reads need the token scope `cases:read` (the evaluation is read from the case re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from cityops.cases.selectors import case_summaries
@@ -25,20 +24,23 @@ from cityops.evaluation.schemas import (
     SnapshotOut,
 )
 
+if TYPE_CHECKING:
+    from cityops.core.typing import AuthedRequest
+
 router = Router()
 
 ERRORS = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 @router.get("/scheme", response={200: SchemeOut, **ERRORS}, summary="The evaluation scheme")
-def scheme(request: HttpRequest, kind: str | None = None) -> dict[str, Any]:
+def scheme(request: AuthedRequest, kind: str | None = None) -> dict[str, Any]:
     """Indicators (formula as counters, weight, scoring, bins, source) and counters per subject kind; grade bands."""
     require_token_scope(request.auth, "cases:read")
     return selectors.scheme_as_dict(user=request.auth, kind=kind)
 
 
 @router.get("/results", response={200: ResultOut, **ERRORS}, summary="Evaluation results of one subject kind")
-def results(request: HttpRequest, query: Query[ResultsQuery]) -> dict[str, Any]:
+def results(request: AuthedRequest, query: Query[ResultsQuery]) -> dict[str, Any]:
     """Ranked rows (counters, indicator values and scores, composite, grade) of the subjects in the caller's
     scope, for `month` or `start`–`end` (default last month). A published month comes from its snapshot."""
     require_token_scope(request.auth, "cases:read")
@@ -49,7 +51,7 @@ def results(request: HttpRequest, query: Query[ResultsQuery]) -> dict[str, Any]:
 
 
 @router.get("/drilldown", response={200: DrilldownOut, **ERRORS}, summary="The cases behind one count")
-def drilldown(request: HttpRequest, query: Query[DrilldownQuery]) -> dict[str, Any]:
+def drilldown(request: AuthedRequest, query: Query[DrilldownQuery]) -> dict[str, Any]:
     """The cases one counter of one subject counted (always computed live), newest first."""
     require_token_scope(request.auth, "cases:read")
     kind = selectors.parse_kind(query.kind)
@@ -62,13 +64,13 @@ def drilldown(request: HttpRequest, query: Query[DrilldownQuery]) -> dict[str, A
 
 
 @router.get("/snapshots", response={200: list[SnapshotOut], **ERRORS}, summary="Published monthly snapshots")
-def snapshots(request: HttpRequest, kind: str | None = None) -> list[dict[str, Any]]:
+def snapshots(request: AuthedRequest, kind: str | None = None) -> list[dict[str, Any]]:
     require_token_scope(request.auth, "cases:read")
     return [selectors.snapshot_as_dict(s) for s in selectors.snapshot_list(user=request.auth, kind=kind)]
 
 
 @router.post("/snapshots", response={201: SnapshotOut, 409: ErrorOut, **ERRORS}, summary="Publish a month")
-def publish(request: HttpRequest, payload: PublishIn) -> Status:
+def publish(request: AuthedRequest, payload: PublishIn) -> Status:
     """Freeze a finished month of one kind (shift leader, leader, admin); a second publish answers 409."""
     require_token_scope(request.auth, "cases:write")
     snapshot = services.evaluation_snapshot_publish(kind=payload.kind, month=payload.month, actor=request.auth)

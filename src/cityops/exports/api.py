@@ -9,9 +9,9 @@ from the case record).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse
 from django.urls import reverse
 from ninja import Router, Schema, Status
 from pydantic import Field
@@ -20,6 +20,9 @@ from cityops.core.api_schemas import ErrorOut
 from cityops.core.permissions import require_token_scope
 from cityops.exports import services as exports
 from cityops.exports.models import ExportFormat, ExportJob
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AuthedRequest
 
 router = Router()
 
@@ -73,7 +76,7 @@ def _out(job: ExportJob) -> dict[str, Any]:
 
 @router.get("/kinds", response={200: list[KindOut]}, summary="Report kinds that can be exported",
             operation_id="cityops_analytics_export_api_export_kinds")
-def export_kinds(request: HttpRequest) -> list[dict[str, str]]:
+def export_kinds(request: AuthedRequest) -> list[dict[str, str]]:
     """Every registered report table kind with its label (the builder still checks role and scope)."""
     require_token_scope(request.auth, "cases:read")
     return [{"kind": r.kind, "label": str(r.label)} for r in exports.export_kinds_for_user(user=request.auth)]
@@ -82,7 +85,7 @@ def export_kinds(request: HttpRequest) -> list[dict[str, str]]:
 @router.post("", response={201: ExportJobOut, 202: ExportJobOut, 403: ErrorOut, 422: ErrorOut},
              summary="Start an export",
              operation_id="cityops_analytics_export_api_export_start")
-def export_start(request: HttpRequest, payload: ExportIn) -> Status:
+def export_start(request: AuthedRequest, payload: ExportIn) -> Status:
     """Export a report to xlsx or csv: 201 with `download_url` when written at once, 202 when queued."""
     require_token_scope(request.auth, "cases:read")
     job = exports.export_start(user=request.auth, kind=payload.kind, params=payload.params, fmt=payload.format)
@@ -91,7 +94,7 @@ def export_start(request: HttpRequest, payload: ExportIn) -> Status:
 
 @router.get("", response={200: list[ExportJobOut]}, summary="My exports",
             operation_id="cityops_analytics_export_api_export_list")
-def export_list(request: HttpRequest) -> list[dict[str, Any]]:
+def export_list(request: AuthedRequest) -> list[dict[str, Any]]:
     """The caller's exports, newest first (at most 50)."""
     require_token_scope(request.auth, "cases:read")
     return [_out(job) for job in exports.export_jobs_for_user(user=request.auth)]
@@ -100,7 +103,7 @@ def export_list(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/{job_id}", response={200: ExportJobOut, 404: ErrorOut}, summary="One export's state and progress",
             url_name="export_job",
             operation_id="cityops_analytics_export_api_export_job")
-def export_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
+def export_job(request: AuthedRequest, job_id: int) -> dict[str, Any]:
     """State (queued, running, done, failed, expired), rows written and the download URL once done."""
     require_token_scope(request.auth, "cases:read")
     return _out(exports.export_job_for_user(user=request.auth, job_id=job_id))
@@ -109,7 +112,7 @@ def export_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
 @router.get("/{job_id}/download", response={200: None, 404: ErrorOut, 409: ErrorOut},
             summary="Download an export's file", url_name="export_download",
             operation_id="cityops_analytics_export_api_export_download")
-def export_download(request: HttpRequest, job_id: int) -> FileResponse:
+def export_download(request: AuthedRequest, job_id: int) -> FileResponse:
     """The file as an attachment; 409 while it is still being written, 404 once expired."""
     require_token_scope(request.auth, "cases:read")
     found = exports.export_file_for_user(user=request.auth, job_id=job_id)

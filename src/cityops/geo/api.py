@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from cityops.core.api_schemas import ErrorOut
@@ -12,6 +11,9 @@ from cityops.core.permissions import require_token_scope
 from cityops.geo import selectors
 from cityops.geo.locate import Crs, locate_or_raise
 from cityops.geo.models import Level
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AuthedRequest
 
 router = Router()
 
@@ -33,7 +35,7 @@ class LocationOut(Schema):
 
 
 @router.get("/locate", response={200: LocationOut, 422: ErrorOut}, summary="Locate a point in the unit grids")
-def locate_point(request: HttpRequest, lon: float = Query(..., ge=-180, le=180), lat: float = Query(..., ge=-90, le=90),
+def locate_point(request: AuthedRequest, lon: float = Query(..., ge=-180, le=180), lat: float = Query(..., ge=-90, le=90),
                  crs: Crs = Crs.WGS84) -> Any:
     """The unit grid (单元网格) and its community, street, district and city containing the point.
 
@@ -45,7 +47,7 @@ def locate_point(request: HttpRequest, lon: float = Query(..., ge=-180, le=180),
 
 
 @router.get("/regions", summary="Regions of one level as GeoJSON")
-def regions_geojson(request: HttpRequest, level: Level, bbox: str | None = None,
+def regions_geojson(request: AuthedRequest, level: Level, bbox: str | None = None,
                     zoom: int | None = Query(None, ge=0, le=selectors.MAX_ZOOM)) -> dict:
     """A GeoJSON FeatureCollection of the regions of `level` within `bbox` (minlon,minlat,maxlon,maxlat),
     simplified for the map `zoom`, limited to the caller's data scope."""
@@ -55,7 +57,7 @@ def regions_geojson(request: HttpRequest, level: Level, bbox: str | None = None,
 
 
 @router.get("/regions/{code}", summary="One region with its parents, contents and inspectors")
-def region_detail(request: HttpRequest, code: str) -> dict:
+def region_detail(request: AuthedRequest, code: str) -> dict:
     """The region's parent chain, counts of the regions inside it and, for a grid, its inspectors."""
     require_token_scope(request.auth, "geo:read")
     return selectors.region_detail(user=request.auth, code=code)

@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from cityops.core.errors import InvalidInput
@@ -35,6 +36,6 @@ class Open311ServiceAdmin(admin.ModelAdmin):
     actions = ["expose_common"]
 
     @admin.action(description=_("Expose common classes"))
-    def expose_common(self, request: Any, queryset: Any) -> None:
+    def expose_common(self, request: HttpRequest, queryset: Any) -> None:
         made = open311_services_expose(actor=request.user)
         self.message_user(request, _("%(n)d services exposed.") % {"n": len(made)}, messages.SUCCESS)

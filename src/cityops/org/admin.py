@@ -28,16 +28,16 @@ class PlatformAdminOnlyMixin:
     """Managing users and tokens is for platform administrators, whatever model permissions say."""
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_platform_admin(request.user) and super().has_view_permission(request, obj)  # type: ignore[misc]
+        return is_platform_admin(request.user) and super().has_view_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return is_platform_admin(request.user) and super().has_add_permission(request, *args)  # type: ignore[misc]
+        return is_platform_admin(request.user) and super().has_add_permission(request, *args)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_platform_admin(request.user) and super().has_change_permission(request, obj)  # type: ignore[misc]
+        return is_platform_admin(request.user) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_platform_admin(request.user) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+        return is_platform_admin(request.user) and super().has_delete_permission(request, obj)
 
 
 # --- departments --------------------------------------------------------------------------------

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
@@ -14,6 +13,9 @@ from cityops.core.api_schemas import ErrorOut
 from cityops.core.errors import InvalidInput, NotFound
 from cityops.org import selectors, services
 from cityops.org.models import ApiToken, Department, TokenScope, User
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AuthedRequest
 
 router = Router()
 
@@ -125,22 +127,23 @@ def _user_out(u: User) -> dict[str, Any]:
 
 
 @router.get("/me", response=MeOut, summary="Who am I: roles, data scope, token scopes")
-def me(request: HttpRequest) -> dict[str, Any]:
+def me(request: AuthedRequest) -> dict[str, Any]:
     return selectors.me_for_user(user=request.auth)
 
 
 @router.get("/tokens", response=list[TokenOut], summary="My API tokens (administrators: all)")
-def token_list(request: HttpRequest) -> list[dict[str, Any]]:
+def token_list(request: AuthedRequest) -> list[dict[str, Any]]:
     return [_token_out(t) for t in selectors.token_list_for_user(user=request.auth)]
 
 
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="Issue an API token (shown once)")
-def token_create(request: HttpRequest, payload: TokenIn) -> Status:
+def token_create(request: AuthedRequest, payload: TokenIn) -> Status:
     owner = request.auth
     if payload.username and payload.username != request.auth.get_username():
-        owner = User.objects.filter(username=payload.username).first()
-        if owner is None:
+        named = User.objects.filter(username=payload.username).first()
+        if named is None:
             raise InvalidInput(_("No user named %(name)s.") % {"name": payload.username}, field="username")
+        owner = named
     token, plaintext = services.api_token_create(
         user=owner, name=payload.name, scopes=payload.scopes, expires_at=payload.expires_at, actor=request.auth
     )
@@ -148,7 +151,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status:
 
 
 @router.post("/tokens/{token_id}/revoke", response={200: TokenOut, 409: ErrorOut}, summary="Revoke an API token")
-def token_revoke(request: HttpRequest, token_id: int) -> dict[str, Any]:
+def token_revoke(request: AuthedRequest, token_id: int) -> dict[str, Any]:
     token = selectors.token_get_for_user(user=request.auth, token_id=token_id)
     if token is None:
         raise NotFound(_("API token not found."))
@@ -156,17 +159,17 @@ def token_revoke(request: HttpRequest, token_id: int) -> dict[str, Any]:
 
 
 @router.get("/departments", response=list[DepartmentOut], summary="Departments in my scope")
-def department_list(request: HttpRequest) -> list[dict[str, Any]]:
+def department_list(request: AuthedRequest) -> list[dict[str, Any]]:
     return [_department_out(d) for d in selectors.department_list_for_user(user=request.auth)]
 
 
 @router.get("/users", response=list[UserOut], summary="Staff users (administrators)")
-def user_list(request: HttpRequest) -> list[dict[str, Any]]:
+def user_list(request: AuthedRequest) -> list[dict[str, Any]]:
     return [_user_out(u) for u in selectors.user_list_for_user(user=request.auth)]
 
 
 @router.get("/audit", response=list[AuditOut], summary="Audit trail (administrators)")
-def audit_list(request: HttpRequest, filters: Query[AuditFilters]) -> list[dict[str, Any]]:
+def audit_list(request: AuthedRequest, filters: Query[AuditFilters]) -> list[dict[str, Any]]:
     events = selectors.audit_list_for_user(
         user=request.auth, object_type=filters.object_type, object_id=filters.object_id,
         action=filters.action, limit=filters.limit,

@@ -7,6 +7,7 @@ from typing import Any
 
 from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import BaseBackend
+from django.http import HttpRequest
 
 
 class PlatformAdminPermissionBackend(BaseBackend):
@@ -31,7 +32,7 @@ class LoginThrottleBackend(AxesStandaloneBackend):
     call outright. Every login page of the platform (console, inspector app, admin) passes its request.
     """
 
-    def authenticate(self, request: Any, username: str | None = None, password: str | None = None,
+    def authenticate(self, request: HttpRequest | None, username: str | None = None, password: str | None = None,
                      **kwargs: Any) -> None:
         if request is None:
             return None

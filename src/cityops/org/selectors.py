@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 MAX_AUDIT_LIMIT = 500
 
 
-def me_for_user(*, user: AnyUser) -> dict[str, Any]:
+def me_for_user(*, user: User) -> dict[str, Any]:
     """Who the caller is: user name, roles, data scope and, through a token, that token's scopes."""
     token = getattr(user, "via_token", None)
     return {
@@ -31,14 +31,14 @@ def me_for_user(*, user: AnyUser) -> dict[str, Any]:
     }
 
 
-def token_list_for_user(*, user: AnyUser) -> QuerySet[ApiToken]:
+def token_list_for_user(*, user: User) -> QuerySet[ApiToken]:
     """The caller's own tokens; administrators see every token."""
     require_token_scope(user, TokenScope.ORG_READ)
     tokens = ApiToken.objects.select_related("user")
     return tokens if is_platform_admin(user) else tokens.filter(user=user)
 
 
-def token_get_for_user(*, user: AnyUser, token_id: int) -> ApiToken | None:
+def token_get_for_user(*, user: User, token_id: int) -> ApiToken | None:
     """One token the caller may manage, or None (missing and not theirs look the same)."""
     tokens = ApiToken.objects.select_related("user")
     if not is_platform_admin(user):
