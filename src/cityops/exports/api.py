@@ -85,7 +85,7 @@ def export_kinds(request: AuthedRequest) -> list[dict[str, str]]:
 @router.post("", response={201: ExportJobOut, 202: ExportJobOut, 403: ErrorOut, 422: ErrorOut},
              summary="Start an export",
              operation_id="cityops_analytics_export_api_export_start")
-def export_start(request: AuthedRequest, payload: ExportIn) -> Status:
+def export_start(request: AuthedRequest, payload: ExportIn) -> Status[dict[str, Any]]:
     """Export a report to xlsx or csv: 201 with `download_url` when written at once, 202 when queued."""
     require_token_scope(request.auth, "cases:read")
     job = exports.export_start(user=request.auth, kind=payload.kind, params=payload.params, fmt=payload.format)

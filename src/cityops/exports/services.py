@@ -195,7 +195,7 @@ def _params(params: Any) -> dict[str, str]:
 
 def _total(tables: Sequence[Table]) -> int | None:
     totals = [t.total for t in tables]
-    return None if any(t is None for t in totals) else sum(totals)  # type: ignore[misc]
+    return None if None in totals else sum(t for t in totals if t is not None)
 
 
 def _download_name(report: ReportKind, tables: Sequence[Table], fmt: str, now: datetime) -> str:
@@ -305,7 +305,7 @@ def _claim(*, token: str, batch: int, now: datetime) -> list[ExportJob]:
     claim = {"state": ExportState.RUNNING, "claimed_by": token, "started_at": now, "heartbeat_at": now,
              "rows_done": 0, "attempts": F("attempts") + 1}
     with transaction.atomic():
-        due: QuerySet = ExportJob.objects.filter(_due(now)).order_by("created_at", "id")
+        due: QuerySet[ExportJob] = ExportJob.objects.filter(_due(now)).order_by("created_at", "id")
         rows: list[tuple[int, str, str]]
         if connection.features.has_select_for_update_skip_locked:
             # PostgreSQL: a job another worker is claiming is skipped, not waited for; the row lock lasts until

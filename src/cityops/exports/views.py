@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -28,7 +29,7 @@ _ACTIVE = (ExportState.QUEUED, ExportState.RUNNING)
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: HttpRequest) -> HttpResponseBase:
     """GET: a small form prefilled from the query (?kind=&format=&…params); POST: start the export."""
     data = request.POST if request.method == "POST" else request.GET
     kind, fmt = data.get("kind", ""), data.get("format", ExportFormat.XLSX)
@@ -85,7 +86,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def download(request: HttpRequest, job_id: int) -> HttpResponse:
+def download(request: HttpRequest, job_id: int) -> HttpResponseBase:
     """The export's file, for its requester or an admin only (404 for anyone else)."""
     return _file_response(request, job_id)
 
@@ -97,7 +98,7 @@ def _job(request: HttpRequest, job_id: Any) -> ExportJob:
         raise Http404(exc.message) from exc
 
 
-def _file_response(request: HttpRequest, job_id: Any) -> HttpResponse:
+def _file_response(request: HttpRequest, job_id: Any) -> HttpResponseBase:
     try:
         found = exports.export_file_for_user(user=request.user, job_id=job_id)
     except NotFound as exc:

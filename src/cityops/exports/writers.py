@@ -36,7 +36,8 @@ PROGRESS_EVERY = 500
 SHEET_TITLE_MAX = 31  # Excel's limit
 MIN_WIDTH, MAX_WIDTH = 6, 60
 
-NUMBER_FORMATS = {
+# Keyed by the kinds' values (a column's kind arrives as its string).
+NUMBER_FORMATS: dict[str, str] = {
     ColumnKind.INT: "0",
     ColumnKind.NUMBER: "0.00",
     ColumnKind.RATE: "0.00%",

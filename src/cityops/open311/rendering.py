@@ -50,7 +50,9 @@ def to_xml(root_tag: str, item_tag: str | None, data: Any) -> bytes:
     else:
         for item in data:
             _fill(ET.SubElement(root, item_tag), item)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    # bytes for every encoding but "unicode" (the stubs say Any for a named one)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document
 
 
 def respond(fmt: str, data: Any, *, root: str, item: str | None, status: int = 200) -> HttpResponse:

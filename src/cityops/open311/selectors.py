@@ -116,7 +116,7 @@ def _window(start: str | None, end: str | None) -> tuple[datetime, datetime]:
         e = s + MAX_SPAN
     elif e and not s:
         s = e - MAX_SPAN
-    elif not s:
+    elif not s or not e:  # neither given
         e = timezone.now()
         s = e - MAX_SPAN
     return s, e

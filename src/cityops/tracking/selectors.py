@@ -19,10 +19,10 @@ from cityops.org.models import Role
 from cityops.tracking.models import PositionPing
 
 if TYPE_CHECKING:
-    from cityops.core.typing import AnyUser
+    from cityops.core.typing import AnyUser, User
 
 
-def tracked_inspectors(*, user: AnyUser) -> QuerySet:
+def tracked_inspectors(*, user: AnyUser) -> QuerySet[User]:
     """Inspectors the viewer may follow: their region scope or one of their grids lies in the viewer's scope."""
     users = get_user_model().objects.filter(role_assignments__role=Role.INSPECTOR, is_active=True)
     if is_platform_admin(user):

@@ -37,7 +37,7 @@ def position_ping_record(*, actor: User, lon: float, lat: float, accuracy_m: flo
         # (an administrator passes the role check) has no patrol, and a point outside the city is a mistake or
         # a phone's no-fix (0, 0), which would draw a line across the map.
         raise OutsideServiceArea(_("The position is outside the city's service area."), field="lon")
-    grid_id = location.grid.id if location is not None else None
+    grid_id = location.grid.id if location is not None and location.grid is not None else None
     # No audit event per ping: the ping row is itself the record, and an event per minute per inspector
     # would bury the audit trail.
     return PositionPing.objects.create(user=actor, at=at, lon=lon, lat=lat, accuracy_m=accuracy_m, grid_id=grid_id)
