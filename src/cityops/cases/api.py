@@ -8,7 +8,7 @@ scope 404, a missing role 403.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -40,6 +40,9 @@ from cityops.cases.schemas import (
 from cityops.catalog import cache as policy_cache
 from cityops.core.errors import Forbidden, InvalidInput, NotFound
 from cityops.core.permissions import require_token_scope
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
 
 router = Router()
 
@@ -128,7 +131,7 @@ def _catalog_class(ref: str) -> Any:
         raise InvalidInput(exc.message, field="class") from exc
 
 
-def _source_for(user: Any, requested: str | None) -> str:
+def _source_for(user: AnyUser, requested: str | None) -> str:
     """The intake channel: staff report as inspector/staff/hotline, integrations through their channels."""
     via_token = getattr(user, "via_token", None) is not None
     allowed = TOKEN_SOURCES if via_token else STAFF_SOURCES

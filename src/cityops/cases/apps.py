@@ -1,8 +1,14 @@
+
+from __future__ import annotations
+
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
 
 
 class CasesConfig(AppConfig):
@@ -16,7 +22,7 @@ class CasesConfig(AppConfig):
         calendar_changed.connect(_recompute_clocks, dispatch_uid="cases.clocks.recompute")
 
 
-def _recompute_clocks(*, first: date, last: date, actor: Any, reason: str, **kwargs: Any) -> int:
+def _recompute_clocks(*, first: date, last: date, actor: Actor, reason: str, **kwargs: Any) -> int:
     """The working calendar changed: move the open stage clocks whose deadlines it moves (same transaction)."""
     from cityops.cases.sla import clocks_recompute
 

@@ -6,7 +6,7 @@ The forms only parse and check the shape of the input; every rule lives in `case
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from cityops.cases.models import CaseState, PhotoPhase, RequestKind, Source, VoidReason
 from cityops.catalog.models import Urgency
 from cityops.org.models import Department
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
@@ -109,7 +112,7 @@ class ActionForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=2000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args: Any, case: Any = None, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Any = None, user: AnyUser | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case, self.user = case, user
         if case is not None and not self.is_bound:

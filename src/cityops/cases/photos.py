@@ -4,7 +4,7 @@ and who of the staff may see them (`ensure_case_photo_visible`; what the public 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.urls import reverse
@@ -16,14 +16,17 @@ from cityops.cases.scope import case_scope_q, ensure_case_visible
 from cityops.cases.workflow import handler_responsible
 from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from cityops.core.permissions import is_platform_admin, require_token_scope
+from cityops.core.permissions import is_platform_admin, is_user, require_token_scope
 from cityops.core.uploads import CONTENT_TYPES, EXTENSIONS, check_image, oversized_format, prepared_photo
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor, AnyUser
 
 MAX_PHOTOS_PER_PHASE = 9
 THUMBNAIL_SIDE = 320
 
 
-def case_photo_add(*, case: Case, actor: Any, upload: Any, phase: str, version: int | None = None) -> CasePhoto:
+def case_photo_add(*, case: Case, actor: Actor, upload: Any, phase: str, version: int | None = None) -> CasePhoto:
     """Attach a photo (现场照片) to a case: JPEG/PNG/WebP by content, at most 9 per phase, with a thumbnail.
 
     Adding a photo does not bump the case version: it changes nothing another actor decides on.
@@ -53,7 +56,7 @@ def _phase(phase: str) -> str:
     return phase
 
 
-def _check_actor(*, case: Case, actor: Any, phase: str) -> None:
+def _check_actor(*, case: Case, actor: Actor, phase: str) -> None:
     """Token scope (403), data scope (404), then who may add which phase (403)."""
     if actor is None or isinstance(actor, str):  # the system and commands
         return
@@ -63,7 +66,7 @@ def _check_actor(*, case: Case, actor: Any, phase: str) -> None:
         raise Forbidden(_("You may not add %(phase)s photos to this case.") % {"phase": phase})
 
 
-def may_add_photo(*, case: Case, user: Any, phase: str) -> bool:
+def may_add_photo(*, case: Case, user: AnyUser, phase: str) -> bool:
     """The reporter (before), inspectors (before, check), the responsible department's handlers (after),
     acceptors (any phase, for reports they take in from other channels), admins."""
     if is_platform_admin(user) or user.has_role("acceptor"):
@@ -93,14 +96,14 @@ def _stale(case: Case, version: int) -> Conflict:
                         % {"number": case.number, "now": case.version, "seen": version}, field="version")
 
 
-def _store(case: Case, actor: Any, upload: Any, phase: str, image_format: str, stored: list) -> CasePhoto:
+def _store(case: Case, actor: Actor, upload: Any, phase: str, image_format: str, stored: list) -> CasePhoto:
     if CasePhoto.objects.filter(case=case, phase=phase).count() >= MAX_PHOTOS_PER_PHASE:
         raise Conflict(_("A case may have at most %(n)d %(phase)s photos.") % {"n": MAX_PHOTOS_PER_PHASE,
                                                                             "phase": phase}, field="file")
     prepared = prepared_photo(upload, image_format, thumbnail_side=THUMBNAIL_SIDE)  # decoded once, for both
     name = f"{case.number}-{phase}-{uuid.uuid4().hex[:12]}"
     photo = CasePhoto(case=case, phase=phase, content_type=CONTENT_TYPES[image_format], size=prepared.image.size,
-                      uploaded_by=actor if _is_user(actor) else None, uploaded_at=timezone.now())
+                      uploaded_by=actor if is_user(actor) else None, uploaded_at=timezone.now())
     photo.image.save(f"{name}.{EXTENSIONS[image_format]}", prepared.image, save=False)
     stored.append(photo.image)
     photo.thumbnail.save(f"{name}.jpg", prepared.thumbnail, save=False)
@@ -109,19 +112,15 @@ def _store(case: Case, actor: Any, upload: Any, phase: str, image_format: str, s
     return photo
 
 
-def _record(case: Case, actor: Any, photo: CasePhoto) -> None:
+def _record(case: Case, actor: Actor, photo: CasePhoto) -> None:
     data = {"photo_id": photo.pk, "phase": photo.phase, "file": photo.image.name}
-    CaseEvent.objects.create(case=case, at=photo.uploaded_at, actor=actor if _is_user(actor) else None,
+    CaseEvent.objects.create(case=case, at=photo.uploaded_at, actor=actor if is_user(actor) else None,
                              actor_label=_actor_label(actor), action="case.photo_added", data=data)
     audit_log(actor=actor, action="case.photo_added", obj=case, data={"number": case.number, **data})
 
 
-def _is_user(actor: Any) -> bool:
-    return actor is not None and not isinstance(actor, str) and getattr(actor, "is_authenticated", False)
-
-
-def _actor_label(actor: Any) -> str:
-    if not _is_user(actor):
+def _actor_label(actor: Actor) -> str:
+    if not is_user(actor):
         return str(actor or "system")[:150]
     token = getattr(actor, "via_token", None)
     label = str(actor)
@@ -131,7 +130,7 @@ def _actor_label(actor: Any) -> str:
 # --- photos stored before the size limit ------------------------------------------------------------------
 
 
-def case_photos_shrink(*, actor: Any) -> int:
+def case_photos_shrink(*, actor: Actor) -> int:
     """Store again, downscaled with a new thumbnail, the photos larger than `CITYOPS_PHOTO_MAX_EDGE` (uploaded
     before the limit existed); returns how many. The old files are removed once the rows point at the new ones."""
     shrunk = 0
@@ -170,7 +169,7 @@ def case_photo_get(*, photo_id: int) -> CasePhoto:
     return photo
 
 
-def ensure_case_photo_visible(*, user: Any, photo: CasePhoto) -> None:
+def ensure_case_photo_visible(*, user: AnyUser, photo: CasePhoto) -> None:
     """Staff see the photos of the cases they may see: 403 for a token without `cases:read`, 404 outside the scope."""
     if not getattr(user, "is_authenticated", False):
         raise NotFound(_("Photo not found."))

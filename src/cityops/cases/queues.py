@@ -12,7 +12,7 @@ import binascii
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -32,6 +32,9 @@ from cityops.core.errors import InvalidInput
 from cityops.core.permissions import is_platform_admin
 from cityops.geo.models import Region
 from cityops.org.models import Role
+
+if TYPE_CHECKING:
+    from cityops.core.typing import User
 
 S = CaseState
 QUEUE_PAGE = 30
@@ -59,7 +62,7 @@ def _pending(*kinds: str) -> Q:
     return Q(Exists(CaseRequest.objects.filter(case=OuterRef("pk"), state=RequestState.PENDING, kind__in=kinds)))
 
 
-def _role_q(user: Any, role: str) -> Q:
+def _role_q(user: User, role: str) -> Q:
     """The cases waiting for `role` (before the scope is applied)."""
     if role == Role.INSPECTOR:
         return Q(state__in=[S.VERIFYING, S.CHECKING])
@@ -76,7 +79,7 @@ def _role_q(user: Any, role: str) -> Q:
     return Q(pk__in=[])
 
 
-def _handler_q(user: Any) -> Q:
+def _handler_q(user: User) -> Q:
     if is_platform_admin(user):
         return Q()
     q = Q(pk__in=[])
@@ -86,7 +89,7 @@ def _handler_q(user: Any) -> Q:
     return q
 
 
-def queue_roles(user: Any) -> list[str]:
+def queue_roles(user: User) -> list[str]:
     """The roles whose queue the user sees (an administrator sees every queue)."""
     roles = [Role.INSPECTOR, Role.ACCEPTOR, Role.SHIFT_LEADER, Role.DISPATCHER, Role.HANDLER, Role.LEADER]
     if is_platform_admin(user):
@@ -94,7 +97,7 @@ def queue_roles(user: Any) -> list[str]:
     return [r for r in roles if user.has_role(r)]
 
 
-def queue_q(user: Any) -> Q:
+def queue_q(user: User) -> Q:
     """Cases waiting for `user`: the union of their roles' queues, inside their scope."""
     waiting = Q(pk__in=[])
     for role in queue_roles(user):
@@ -134,7 +137,7 @@ def with_console_relations(qs: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-def case_queue_for_user(*, user: Any, filters: QueueFilters, cursor: str | None = None,
+def case_queue_for_user(*, user: User, filters: QueueFilters, cursor: str | None = None,
                         limit: int | None = None) -> QueuePage:
     """One page of the cases waiting for `user`, earliest deadline first (none last), keyset-paged."""
     limit = limit or QUEUE_PAGE

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
@@ -10,8 +10,11 @@ from cityops.core.errors import NotFound
 from cityops.core.permissions import is_platform_admin
 from cityops.org.models import Department
 
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
 
-def case_scope_q(user: Any) -> Q:
+
+def case_scope_q(user: AnyUser) -> Q:
     """A filter keeping the cases `user` may see (admins: all; nobody without a scope: none)."""
     if is_platform_admin(user):
         return Q()
@@ -29,7 +32,7 @@ def case_scope_q(user: Any) -> Q:
     return q
 
 
-def ensure_case_visible(user: Any, case: Any) -> None:
+def ensure_case_visible(user: AnyUser, case: Any) -> None:
     """Raise NotFound (404) when `case` lies outside the user's scope."""
     from cityops.cases.models import Case
 
@@ -37,7 +40,7 @@ def ensure_case_visible(user: Any, case: Any) -> None:
         raise NotFound("Case not found.")
 
 
-def case_visible(user: Any, case: Any) -> bool:
+def case_visible(user: AnyUser, case: Any) -> bool:
     """Whether `user` sees `case` (`case_scope_q`'s rule), decided in memory when it can be: by the region scope,
     or — for a case no department holds yet, such as a new report — without asking about departments at all."""
     from cityops.cases.models import Case

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -25,6 +25,9 @@ from cityops.core.errors import DomainError, InvalidInput, NotFound
 from cityops.core.permissions import is_platform_admin
 from cityops.geo.models import Region
 from cityops.org.models import Department
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
 
 MAX_LIMIT = 200
 CASE_NUMBER_DIGITS = 13  # YYYYMMDD + a 5-digit day sequence
@@ -71,7 +74,7 @@ class Page:
 # --- lists ------------------------------------------------------------------------------------------------
 
 
-def case_list_for_user(*, user: Any, filters: CaseFilters) -> Page:
+def case_list_for_user(*, user: AnyUser, filters: CaseFilters) -> Page:
     """One page of the cases `user` may see matching `filters`, in keyset order."""
     order = _order(filters.order)
     limit = _limit(filters.limit)
@@ -251,7 +254,7 @@ def _with_relations(qs: QuerySet[Case]) -> QuerySet[Case]:
 # --- one case ---------------------------------------------------------------------------------------------
 
 
-def case_get_for_user(*, user: Any, number: str) -> Case:
+def case_get_for_user(*, user: AnyUser, number: str) -> Case:
     """The case with `number` if `user` may see it; NotFound (404) when unknown or outside the scope."""
     case = _with_relations(Case.objects.filter(case_scope_q(user), number=str(number).strip())).first()
     if case is None:
@@ -259,7 +262,7 @@ def case_get_for_user(*, user: Any, number: str) -> Case:
     return case
 
 
-def case_timeline_for_user(*, user: Any, case: Case) -> list[dict[str, Any]]:
+def case_timeline_for_user(*, user: AnyUser, case: Case) -> list[dict[str, Any]]:
     """The case's events, oldest first, with who acted and the state labels (404 outside the scope)."""
     ensure_case_visible(user, case)
     labels = dict(CaseState.choices)
@@ -342,7 +345,7 @@ def _department_ref(department: Department | None) -> dict | None:
     return {"code": department.code, "name": department.name}
 
 
-def case_detail(case: Case, *, user: Any) -> dict[str, Any]:
+def case_detail(case: Case, *, user: AnyUser) -> dict[str, Any]:
     """Everything the detail page shows: the summary, clocks, photos, requests, links and allowed actions."""
     detail = case_summary(case)
     detail.update(_own_fields(case))
@@ -359,7 +362,7 @@ def case_detail(case: Case, *, user: Any) -> dict[str, Any]:
     return detail
 
 
-def new_report_detail(*, case: Case, clock: Any, location: Any, user: Any) -> dict[str, Any] | None:
+def new_report_detail(*, case: Case, clock: Any, location: Any, user: AnyUser) -> dict[str, Any] | None:
     """`case_detail` of a report just created, from what the report already holds (no query in the common case).
 
     A new report has no photos, requests, duplicates merged into it or recurrences yet, one clock at most, and its
@@ -448,7 +451,7 @@ def case_request_row(request: Any) -> dict[str, Any]:
     }
 
 
-def allowed_actions_for(*, case: Case, user: Any) -> list[str]:
+def allowed_actions_for(*, case: Case, user: AnyUser) -> list[str]:
     """The workflow actions `user` may take on `case` now (empty until the workflow module provides them)."""
     try:
         from cityops.cases.workflow import allowed_actions
@@ -457,13 +460,13 @@ def allowed_actions_for(*, case: Case, user: Any) -> list[str]:
     return list(allowed_actions(case=case, user=user))
 
 
-def _allowed_actions(*, case: Case, user: Any, pending: set[str]) -> list[str]:
+def _allowed_actions(*, case: Case, user: AnyUser, pending: set[str]) -> list[str]:
     from cityops.cases.workflow import allowed_actions
 
     return list(allowed_actions(case=case, user=user, pending=pending))
 
 
-def case_duplicates_for_user(*, user: Any, case: Case, found: Sequence[Case] | None = None) -> list[Case]:
+def case_duplicates_for_user(*, user: AnyUser, case: Case, found: Sequence[Case] | None = None) -> list[Case]:
     """Open cases of the same class near `case` (`found`, or searched again as of its report), in `user`'s scope."""
     if found is None:
         from cityops.cases.duplicates import find_duplicates
@@ -479,7 +482,7 @@ def case_duplicates_for_user(*, user: Any, case: Case, found: Sequence[Case] | N
     return [c for c in found if c.pk in visible]
 
 
-def case_request_get_for_user(*, user: Any, request_id: int) -> Any:
+def case_request_get_for_user(*, user: AnyUser, request_id: int) -> Any:
     """An approval request on a case `user` may see; NotFound otherwise."""
     from cityops.cases.models import CaseRequest
 
@@ -499,7 +502,7 @@ def report_class_options(*, text: str) -> list[CatalogClass]:
     return list(catalog_class_search(q=term)[:30])
 
 
-def report_scope_map(*, user: Any) -> dict[str, Any]:
+def report_scope_map(*, user: AnyUser) -> dict[str, Any]:
     """The districts of the user's scope as a report map's outline (no basemap needed to find a place)."""
     from cityops.geo.selectors import region_feature_collection
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -44,12 +44,15 @@ from cityops.cases.workflow import (
 from cityops.catalog import cache as policy_cache
 from cityops.catalog.models import CatalogClass, Urgency
 from cityops.core.errors import Conflict, InvalidInput, NotFound
-from cityops.core.permissions import ensure_path_visible, is_platform_admin, require_role
+from cityops.core.permissions import ensure_path_visible, is_platform_admin, is_user, require_role
 from cityops.core.uploads import check_image
 from cityops.geo.locate import Location, locate_or_raise
 from cityops.notify.hooks import case_event_notify
 from cityops.notify.models import NotificationKind
 from cityops.org.models import Department, Role
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
 
 MAX_DESCRIPTION = 2000
 MAX_RESULT = 2000
@@ -78,7 +81,7 @@ class ReportResult:
 
 
 def case_report(
-    *, actor: Any, source: str, catalog_class: CatalogClass | str, description: str, lon: float, lat: float,
+    *, actor: Actor, source: str, catalog_class: CatalogClass | str, description: str, lon: float, lat: float,
     crs: str = "wgs84", urgency: Urgency | str | None = None, address: str = "", component: Any = None,
     reporter_name: str = "", reporter_contact: str = "", idempotency_key: str | None = None,
     self_handled: bool = False, result: str = "", recurrence_of: Case | None = None, at: datetime | None = None,
@@ -129,12 +132,12 @@ def case_report(
     return ReportResult(case, created=True, duplicates=duplicates, clock=clock, location=location)
 
 
-def require_reporter(actor: Any) -> None:
+def require_reporter(actor: Actor) -> None:
     """Refuse (403) an actor who may not report (what `case_report` checks first), e.g. before storing a batch."""
     _require_reporter(actor, self_handled=False)
 
 
-def _require_reporter(actor: Any, *, self_handled: bool) -> None:
+def _require_reporter(actor: Actor, *, self_handled: bool) -> None:
     if is_system(actor) or is_platform_admin(actor):
         return
     if self_handled:
@@ -199,7 +202,7 @@ def _resolve_urgency(value: Urgency | str | None) -> Urgency:
     return found
 
 
-def _new_case(*, actor: Any, source: str, catalog_class: CatalogClass, urgency: Urgency, description: str,
+def _new_case(*, actor: Actor, source: str, catalog_class: CatalogClass, urgency: Urgency, description: str,
               lon: float, lat: float, crs: str, address: str, component: Any, reporter: Any, reporter_name: str,
               reporter_contact: str, idempotency_key: str | None, recurrence_of: Case | None,
               at: datetime) -> tuple[Case, Location]:
@@ -230,7 +233,7 @@ def _ref_id(ref: Any) -> int | None:
     return ref.id if ref is not None else None
 
 
-def _check_recurrence(actor: Any, previous: Case) -> None:
+def _check_recurrence(actor: Actor, previous: Case) -> None:
     if not is_system(actor):
         ensure_case_visible(actor, previous)
     if previous.state != CaseState.CLOSED:
@@ -254,7 +257,7 @@ def _find_duplicates(case: Case, at: datetime, *, numbers_only: bool) -> list[Ca
                            numbers_only=numbers_only)
 
 
-def _record_report(case: Case, *, clock: Any, actor: Any, duplicates: list[Case], at: datetime) -> None:
+def _record_report(case: Case, *, clock: Any, actor: Actor, duplicates: list[Case], at: datetime) -> None:
     if clock is not None:
         clock.case = case
         clock.save()
@@ -287,7 +290,7 @@ def _check_version(case: Case, version: int | None) -> None:
         )
 
 
-def _step(case: Case, name: str, *, actor: Any, version: int | None, note: str = "", at: datetime | None = None,
+def _step(case: Case, name: str, *, actor: Actor, version: int | None, note: str = "", at: datetime | None = None,
           change: Callable[[Case], dict | None] | None = None, public: bool = False) -> Case:
     """Authorize, lock, compare the version, apply `change` and move along the row `name`, in one transaction."""
     at = at or timezone.now()
@@ -305,7 +308,7 @@ def _step(case: Case, name: str, *, actor: Any, version: int | None, note: str =
     return locked
 
 
-def _cancel_moot_requests(case: Case, *, actor: Any, at: datetime) -> None:
+def _cancel_moot_requests(case: Case, *, actor: Actor, at: datetime) -> None:
     """Cancel pending requests that no longer make sense in the case's new state (e.g. an extension once handled)."""
     for request in CaseRequest.objects.filter(case=case, state=RequestState.PENDING):
         ask = REQUEST_TRANSITIONS[request.kind][0]
@@ -318,7 +321,7 @@ def _cancel_moot_requests(case: Case, *, actor: Any, at: datetime) -> None:
                          data={"request": request.pk, "kind": request.kind}, at=at)
 
 
-def case_send_to_verify(*, case: Case, actor: Any, version: int | None, note: str = "",
+def case_send_to_verify(*, case: Case, actor: Actor, version: int | None, note: str = "",
                         at: datetime | None = None) -> Case:
     """Send a report to the grid's inspector for verification (核实)."""
     case = _step(case, "send_to_verify", actor=actor, version=version, note=note, at=at)
@@ -326,18 +329,18 @@ def case_send_to_verify(*, case: Case, actor: Any, version: int | None, note: st
     return case
 
 
-def case_verify(*, case: Case, actor: Any, version: int | None, confirmed: bool, note: str = "",
+def case_verify(*, case: Case, actor: Actor, version: int | None, confirmed: bool, note: str = "",
                 at: datetime | None = None) -> Case:
     """Record the inspector's verification (核实): confirmed → accepted, refuted → back to the acceptor."""
     return _step(case, "verify" if confirmed else "verify_refuted", actor=actor, version=version, note=note, at=at)
 
 
-def case_accept(*, case: Case, actor: Any, version: int | None, note: str = "", at: datetime | None = None) -> Case:
+def case_accept(*, case: Case, actor: Actor, version: int | None, note: str = "", at: datetime | None = None) -> Case:
     """Accept (受理) a report."""
     return _step(case, "accept", actor=actor, version=version, note=note, at=at, public=True)
 
 
-def case_register(*, case: Case, actor: Any, version: int | None, note: str = "", at: datetime | None = None) -> Case:
+def case_register(*, case: Case, actor: Actor, version: int | None, note: str = "", at: datetime | None = None) -> Case:
     """Register (立案) an accepted case; classes configured for automatic dispatch go straight to their department."""
     from cityops.cases.dispatching import auto_dispatch_enabled
 
@@ -357,7 +360,7 @@ def case_register(*, case: Case, actor: Any, version: int | None, note: str = ""
     return locked
 
 
-def case_dispatch(*, case: Case, actor: Any, version: int | None, department: Department | str | None = None,
+def case_dispatch(*, case: Case, actor: Actor, version: int | None, department: Department | str | None = None,
                   note: str = "", at: datetime | None = None) -> Case:
     """Dispatch (派遣) a registered case to a department: the one given, or the proposal."""
     def change(locked: Case) -> dict:
@@ -388,7 +391,7 @@ def _resolve_department(value: Department | str, *, field_name: str) -> Departme
     return found
 
 
-def case_pass_down(*, case: Case, actor: Any, version: int | None, unit: Department | str, note: str = "",
+def case_pass_down(*, case: Case, actor: Actor, version: int | None, unit: Department | str, note: str = "",
                    at: datetime | None = None) -> Case:
     """Pass a dispatched case down to a sub-unit of the responsible department (the street's small loop)."""
     def change(locked: Case) -> dict:
@@ -405,7 +408,7 @@ def case_pass_down(*, case: Case, actor: Any, version: int | None, unit: Departm
     return _step(case, "pass_down", actor=actor, version=version, note=note, at=at, change=change)
 
 
-def case_handle(*, case: Case, actor: Any, version: int | None, result: str, note: str = "",
+def case_handle(*, case: Case, actor: Actor, version: int | None, result: str, note: str = "",
                 at: datetime | None = None) -> Case:
     """Report the handling (处置) done, with its result."""
     text = _required_text(result, "result", MAX_RESULT)
@@ -426,7 +429,7 @@ def _required_text(value: str, name: str, limit: int) -> str:
     return text
 
 
-def case_send_to_check(*, case: Case, actor: Any, version: int | None, note: str = "",
+def case_send_to_check(*, case: Case, actor: Actor, version: int | None, note: str = "",
                        at: datetime | None = None) -> Case:
     """Send a handled case to an inspector for the on-site check (核查)."""
     case = _step(case, "send_to_check", actor=actor, version=version, note=note, at=at)
@@ -434,7 +437,7 @@ def case_send_to_check(*, case: Case, actor: Any, version: int | None, note: str
     return case
 
 
-def case_check(*, case: Case, actor: Any, version: int | None, passed: bool, note: str = "",
+def case_check(*, case: Case, actor: Actor, version: int | None, passed: bool, note: str = "",
                at: datetime | None = None) -> Case:
     """Record the check (核查): passed → awaiting close; failed → back to the department as rework (返工)."""
     if passed:
@@ -447,7 +450,7 @@ def case_check(*, case: Case, actor: Any, version: int | None, passed: bool, not
     return _step(case, "rework", actor=actor, version=version, note=note, at=at, change=change, public=True)
 
 
-def case_close(*, case: Case, actor: Any, version: int | None, note: str = "", at: datetime | None = None) -> Case:
+def case_close(*, case: Case, actor: Actor, version: int | None, note: str = "", at: datetime | None = None) -> Case:
     """Close (结案) a checked case."""
     when = at or timezone.now()
 
@@ -457,7 +460,7 @@ def case_close(*, case: Case, actor: Any, version: int | None, note: str = "", a
     return _step(case, "close", actor=actor, version=version, note=note, at=when, change=change, public=True)
 
 
-def case_urge(*, case: Case, actor: Any, version: int | None, note: str = "", at: datetime | None = None) -> Case:
+def case_urge(*, case: Case, actor: Actor, version: int | None, note: str = "", at: datetime | None = None) -> Case:
     """Urge (督办) an open case: it is flagged for everyone working on it."""
 
     def change(locked: Case) -> None:
@@ -468,7 +471,7 @@ def case_urge(*, case: Case, actor: Any, version: int | None, note: str = "", at
     return case
 
 
-def case_merge(*, case: Case, master: Case, actor: Any, version: int | None, note: str = "",
+def case_merge(*, case: Case, master: Case, actor: Actor, version: int | None, note: str = "",
                at: datetime | None = None) -> Case:
     """Merge a duplicate into its master: the duplicate is voided as duplicate (重复) and linked."""
     when = at or timezone.now()
@@ -491,7 +494,7 @@ def case_merge(*, case: Case, master: Case, actor: Any, version: int | None, not
     return case
 
 
-def case_resume(*, case: Case, actor: Any, version: int | None, note: str = "", at: datetime | None = None) -> Case:
+def case_resume(*, case: Case, actor: Actor, version: int | None, note: str = "", at: datetime | None = None) -> Case:
     """Resume a suspended (挂账) case: it goes back to its department and its clock runs again."""
     return _step(case, "resume", actor=actor, version=version, note=note, at=at)
 
@@ -499,7 +502,7 @@ def case_resume(*, case: Case, actor: Any, version: int | None, note: str = "", 
 # --- requests that need approval ------------------------------------------------------------------------
 
 
-def case_request_create(*, case: Case, actor: Any, version: int | None, kind: str, reason: str,
+def case_request_create(*, case: Case, actor: Actor, version: int | None, kind: str, reason: str,
                         extra_minutes: int | None = None, void_reason: str = "",
                         at: datetime | None = None) -> CaseRequest:
     """Ask for an extension (延期), return (回退), suspension (挂账) or void (作废); one pending per kind."""
@@ -539,7 +542,7 @@ def _check_request_terms(kind: str, extra_minutes: int | None, void_reason: str)
     return None, ""
 
 
-def _create_request(case: Case, *, kind: str, reason: str, extra_minutes: int | None, void_reason: str, actor: Any,
+def _create_request(case: Case, *, kind: str, reason: str, extra_minutes: int | None, void_reason: str, actor: Actor,
                     at: datetime) -> CaseRequest:
     if CaseRequest.objects.filter(case=case, kind=kind, state=RequestState.PENDING).exists():
         raise Conflict(_("A %(kind)s request for case %(number)s is already waiting for a decision.")
@@ -549,14 +552,14 @@ def _create_request(case: Case, *, kind: str, reason: str, extra_minutes: int | 
         with transaction.atomic():
             return CaseRequest.objects.create(
                 case=case, kind=kind, reason=reason, extra_minutes=extra_minutes, void_reason=void_reason,
-                requested_by=None if is_system(actor) else actor, requested_at=at,
+                requested_by=actor if is_user(actor) else None, requested_at=at,
             )
     except IntegrityError:
         raise Conflict(_("A %(kind)s request for case %(number)s is already waiting for a decision.")
                        % {"kind": RequestKind(kind).label, "number": case.number}) from None
 
 
-def case_request_decide(*, request: CaseRequest, actor: Any, approve: bool, note: str = "",
+def case_request_decide(*, request: CaseRequest, actor: Actor, approve: bool, note: str = "",
                         at: datetime | None = None) -> CaseRequest:
     """Approve or reject a request; an approval applies its effect (more time, return, suspension, void)."""
     at = at or timezone.now()
@@ -580,7 +583,7 @@ def case_request_decide(*, request: CaseRequest, actor: Any, approve: bool, note
     return request
 
 
-def _apply_request(case: Case, request: CaseRequest, apply: str, *, actor: Any, note: str, at: datetime) -> None:
+def _apply_request(case: Case, request: CaseRequest, apply: str, *, actor: Actor, note: str, at: datetime) -> None:
     check_allowed(case, apply)
     data: dict[str, Any] = {"request": request.pk, "kind": request.kind, "decision": "approved"}
     if request.kind == RequestKind.EXTENSION:
@@ -601,7 +604,7 @@ def _apply_request(case: Case, request: CaseRequest, apply: str, *, actor: Any, 
         _cancel_moot_requests(case, actor=actor, at=at)
 
 
-def _record_rejection(case: Case, request: CaseRequest, *, actor: Any, note: str, at: datetime) -> None:
+def _record_rejection(case: Case, request: CaseRequest, *, actor: Actor, note: str, at: datetime) -> None:
     case.version += 1
     case.updated_at = at
     case.save(update_fields=["version", "updated_at"])

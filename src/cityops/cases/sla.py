@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -32,6 +32,9 @@ from cityops.catalog import cache as policy_cache
 from cityops.catalog.models import Stage, TimeBasis
 from cityops.core import worktime
 from cityops.core.audit import audit_log
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
 
 S = CaseState
 
@@ -221,7 +224,7 @@ class _ReplayedClock:
         self.extended_minutes = 0
 
 
-def clocks_recompute(*, first: date, last: date, actor: Any, reason: str, now: datetime | None = None) -> int:
+def clocks_recompute(*, first: date, last: date, actor: Actor, reason: str, now: datetime | None = None) -> int:
     """Recompute the open working-time clocks a calendar change of the dates `first`..`last` may move.
 
     Runs in the caller's transaction (the one that changed the calendar, whose rows the worktime cache must
@@ -277,7 +280,7 @@ def _candidate_case_ids(first: date, last: date) -> list[int]:
     return sorted(set(clocks.values_list("case_id", flat=True)))
 
 
-def _recompute_case(case: Case, clock: CaseStageClock, history: list[tuple[str, datetime, dict]], *, actor: Any,
+def _recompute_case(case: Case, clock: CaseStageClock, history: list[tuple[str, datetime, dict]], *, actor: Actor,
                     reason: str, now: datetime) -> bool:
     if clock.basis != TimeBasis.WORKING or case.state not in OPEN_STATES:
         return False

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -31,6 +31,9 @@ from cityops.core.errors import Conflict, DomainError, Forbidden, InvalidInput, 
 from cityops.geo.geometry import from_wkb
 from cityops.geo.models import Region
 from cityops.org.models import Role
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
 
 PAGE = 30
 
@@ -380,7 +383,7 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def _request_kinds(case: Case, user: Any) -> list[str]:
+def _request_kinds(case: Case, user: AnyUser) -> list[str]:
     """The request kinds `user` may ask for now (none of the kind already pending)."""
     from cityops.cases.workflow import REQUEST_TRANSITIONS, may
 
@@ -388,12 +391,12 @@ def _request_kinds(case: Case, user: Any) -> list[str]:
     return [kind for kind, (ask, _apply) in REQUEST_TRANSITIONS.items() if kind not in pending and may(user, case, ask)]
 
 
-def _make_form(action: str, case: Case, user: Any, data: Any = None, files: Any = None) -> f.ActionForm:
+def _make_form(action: str, case: Case, user: AnyUser, data: Any = None, files: Any = None) -> f.ActionForm:
     extra = {"kinds": _request_kinds(case, user)} if action == "request" else {}
     return ACTIONS[action].form(data, files, case=case, user=user, **extra)
 
 
-def _action_forms(case: Case, user: Any, allowed: list[str], bound: dict[str, Any]) -> list[dict[str, Any]]:
+def _action_forms(case: Case, user: AnyUser, allowed: list[str], bound: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {"name": name, "label": ACTION_LABELS[name], "form": bound.get(name) or _make_form(name, case, user),
          "url": reverse("console:action", args=[case.number, name])}
@@ -401,7 +404,7 @@ def _action_forms(case: Case, user: Any, allowed: list[str], bound: dict[str, An
     ]
 
 
-def _decision_forms(case: Case, user: Any, bound: dict[str, Any]) -> list[dict[str, Any]]:
+def _decision_forms(case: Case, user: AnyUser, bound: dict[str, Any]) -> list[dict[str, Any]]:
     """One approve/reject form per pending request this user may decide."""
     from cityops.cases.workflow import REQUEST_TRANSITIONS, may
 

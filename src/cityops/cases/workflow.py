@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,8 +38,11 @@ from cityops.cases.models import (
     RequestState,
 )
 from cityops.core.errors import Conflict, Forbidden
-from cityops.core.permissions import is_platform_admin, require_role
+from cityops.core.permissions import is_platform_admin, is_user, require_role
 from cityops.org.models import Role
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor, AnyUser
 
 S = CaseState
 
@@ -132,7 +135,7 @@ def check_allowed(case: Case, name: str) -> Transition:
     return row
 
 
-def transition(case: Case, name: str, *, actor: Any, note: str = "", data: dict | None = None,
+def transition(case: Case, name: str, *, actor: Actor, note: str = "", data: dict | None = None,
                at: datetime | None = None, public: bool = False) -> CaseEvent:
     """Move the locked `case` along the row `name`: state, stage clocks, version, and one CaseEvent.
 
@@ -153,7 +156,7 @@ def transition(case: Case, name: str, *, actor: Any, note: str = "", data: dict 
                         data=data, at=at, public=public)
 
 
-def record_event(case: Case, action: str, *, actor: Any, from_state: str = "", to_state: str = "", note: str = "",
+def record_event(case: Case, action: str, *, actor: Actor, from_state: str = "", to_state: str = "", note: str = "",
                  data: dict | None = None, at: datetime | None = None, public: bool = False) -> CaseEvent:
     """Write one history row for `case` (the case's audit trail)."""
     user, label = describe_actor(actor)
@@ -163,7 +166,7 @@ def record_event(case: Case, action: str, *, actor: Any, from_state: str = "", t
     )
 
 
-def describe_actor(actor: Any) -> tuple[Any, str]:
+def describe_actor(actor: Actor) -> tuple[Any, str]:
     """(user or None, label): a user acting (perhaps through a token), or the system / a named command."""
     if actor is None:
         return None, "system"
@@ -177,18 +180,18 @@ def describe_actor(actor: Any) -> tuple[Any, str]:
 # --- who may act --------------------------------------------------------------------------------------------
 
 
-def is_system(actor: Any) -> bool:
+def is_system(actor: Actor) -> bool:
     return actor is None or isinstance(actor, str)
 
 
-def require_transition_role(actor: Any, name: str) -> None:
+def require_transition_role(actor: Actor, name: str) -> None:
     """Refuse (403) unless `actor` holds a role of the row `name` (administrators and the system pass)."""
     if is_system(actor) or is_platform_admin(actor):
         return
     require_role(actor, *TRANSITIONS[name].roles)
 
 
-def authorize(actor: Any, case: Case, name: str) -> None:
+def authorize(actor: Actor, case: Case, name: str) -> None:
     """Role (403), data scope (404) and the row's guard (403) for `actor` taking `name` on `case`."""
     if is_system(actor):
         return
@@ -207,15 +210,15 @@ def authorize(actor: Any, case: Case, name: str) -> None:
         raise Forbidden(_("Only a handler of the responsible department may do this."))
 
 
-def inspector_covers(user: Any, case: Case) -> bool:
+def inspector_covers(user: AnyUser, case: Case) -> bool:
     """Whether the inspector is responsible for the case's grid, or their region scope contains the case."""
     region = getattr(user, "scope_region", None)
     if region is not None and case.region_path.startswith(region.path):
         return True
-    return case.grid.inspectors.filter(pk=user.pk).exists()
+    return is_user(user) and case.grid.inspectors.filter(pk=user.pk).exists()
 
 
-def handler_responsible(user: Any, case: Case) -> bool:
+def handler_responsible(user: AnyUser, case: Case) -> bool:
     """Whether the handler's department (or department scope) is the responsible department or above the sub-unit."""
     paths = [d.path for d in (getattr(user, "department", None), getattr(user, "scope_department", None)) if d]
     if not paths:
@@ -224,7 +227,7 @@ def handler_responsible(user: Any, case: Case) -> bool:
     return any(unit.startswith(path) for unit in units for path in paths)
 
 
-def may(actor: Any, case: Case, name: str) -> bool:
+def may(actor: Actor, case: Case, name: str) -> bool:
     """Whether `actor` may take the row `name` on `case` now (state, role, guard); never raises."""
     if case.state not in TRANSITIONS[name].sources:
         return False
@@ -242,7 +245,7 @@ def may(actor: Any, case: Case, name: str) -> bool:
     return True
 
 
-def allowed_actions(*, case: Case, user: Any, pending: set[str] | None = None) -> list[str]:
+def allowed_actions(*, case: Case, user: AnyUser, pending: set[str] | None = None) -> list[str]:
     """The public action names `user` may take on `case` now (for the buttons of the UI and the API).
 
     `pending` is the kinds of the case's pending requests when the caller knows them (a new case has none).
@@ -263,7 +266,7 @@ def allowed_actions(*, case: Case, user: Any, pending: set[str] | None = None) -
     return [action for action in PUBLIC_ACTIONS if action in allowed]
 
 
-def _has_any_role(user: Any, roles: tuple[str, ...]) -> bool:
+def _has_any_role(user: AnyUser, roles: tuple[str, ...]) -> bool:
     if is_platform_admin(user):
         return True
     has_role = getattr(user, "has_role", None)

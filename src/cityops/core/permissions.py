@@ -9,7 +9,7 @@ and/or the region of their `scope_department`; a user with neither sees no regio
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from django.db import models
 from django.db.models import Q
@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from cityops.core.errors import Forbidden, NotFound
 
 if TYPE_CHECKING:
-    from cityops.core.typing import Actor
+    from cityops.core.typing import Actor, User
 
 
 class Role(models.TextChoices):
@@ -32,6 +32,11 @@ class Role(models.TextChoices):
     HANDLER = "handler", gettext_lazy("Handler (处置人员)")
     LEADER = "leader", gettext_lazy("Leader (领导)")
     ADMIN = "admin", gettext_lazy("Administrator (系统管理员)")
+
+
+def is_user(actor: Actor) -> TypeGuard[User]:
+    """Whether `actor` is a signed-in user: not anonymous, not the system or a named device or command."""
+    return bool(getattr(actor, "is_authenticated", False))
 
 
 def is_platform_admin(user: Actor) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 from django.utils import timezone
@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 from cityops.cases.models import CaseState
 from cityops.catalog.models import TimeBasis
 from cityops.core.worktime import natural_minutes_between, working_minutes_between
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
 
 register = template.Library()
 
@@ -90,7 +93,7 @@ def state_class(state: str) -> str:
 
 
 @register.filter
-def has_role(user: Any, roles: str) -> bool:
+def has_role(user: AnyUser, roles: str) -> bool:
     """Whether the user holds `roles` (one role, or several separated by commas: any of them counts; platform
     admins and superusers hold every role), for navigation links."""
     from cityops.core.permissions import is_platform_admin
