@@ -42,6 +42,7 @@ def demo_db(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     return workdir / "tmp" / "x.sqlite3", result
 
 
+@pytest.mark.own_process
 def test_demo_creates_the_database_and_prints_the_logins(demo_db):
     db, result = demo_db
     assert result.returncode == 0, result.stderr
@@ -52,6 +53,7 @@ def test_demo_creates_the_database_and_prints_the_logins(demo_db):
     assert "demo1234" in result.stdout
 
 
+@pytest.mark.own_process
 def test_running_the_demo_again_keeps_the_city_without_duplicates(demo_db):
     db, _first = demo_db
     before = {t: _count(db, t) for t in ["geo_region", "org_user", "assets_component"]}
@@ -61,6 +63,7 @@ def test_running_the_demo_again_keeps_the_city_without_duplicates(demo_db):
     assert "admin" in again.stdout
 
 
+@pytest.mark.own_process
 def test_worker_once_runs_every_job_and_exits(demo_db):
     db, _first = demo_db
     result = _run(["worker", "--once"], db.parent, _env(db.parent, DATABASE_URL=f"sqlite:///{db}"))
@@ -99,6 +102,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = STARTUP
     return 0
 
 
+@pytest.mark.own_process
 def test_serve_answers_health_checks_pages_and_static_files(demo_db):
     db, _first = demo_db
     port = _free_port()
