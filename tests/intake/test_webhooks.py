@@ -10,8 +10,8 @@ import time
 import pytest
 
 from cityops.cases.models import Case, CaseEvent, CasePhoto
+from cityops.intake.integrations.webhooks import sign, signed_headers
 from cityops.intake.models import ExternalReport, IntegrationSource, SignatureNonce
-from cityops.intake.webhooks import sign, signed_headers
 from cityops.org.models import Role
 from cityops.testing import factories as f
 from tests.cases.api_support import EAST, EAST_2, GARBAGE, image_bytes

@@ -9,8 +9,8 @@ import pytest
 
 from cityops.cases.models import Case
 from cityops.cases.services import case_accept
+from cityops.intake.integrations.webhooks import signed_headers
 from cityops.intake.models import ExternalReport, IntegrationSource
-from cityops.intake.webhooks import signed_headers
 from cityops.notify.backends import resolve_secret
 from cityops.notify.models import OutboxMessage
 from cityops.org.models import Role

@@ -1,8 +1,9 @@
 """HTTP API of integrations, mounted at /api/v1/intake: signed detections and 12345 hotline tickets.
 
 These endpoints do not use the session or an API token: each request is signed by its integration source
-(HMAC-SHA256, see `cityops.intake.webhooks`). Refusals: 401 (signature), 422 naming the field, 413/415 for the
-evidence image. A new report answers 201, a resend of the same external id 200 with the same result.
+(HMAC-SHA256, see `cityops.intake.integrations.webhooks`). Refusals: 401 (signature), 422 naming the field,
+413/415 for the evidence image. A new report answers 201, a resend of the same external id 200 with the same
+result.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from pydantic import ValidationError as PydanticError
 from cityops.core.api_schemas import ErrorOut
 from cityops.core.errors import InvalidInput, MalformedBody
 from cityops.intake import services
+from cityops.intake.integrations.webhooks import verify_signed_request
 from cityops.intake.models import IntegrationKind
-from cityops.intake.webhooks import verify_signed_request
 
 router = Router(auth=None)
 # 401: a missing, unknown, wrong, stale or replayed signature; 413/415: the evidence image; 422: the body.

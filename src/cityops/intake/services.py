@@ -272,7 +272,7 @@ def _create_case(report: ExternalReport, source: IntegrationSource, detection: D
 
 def _callback_reported(report: ExternalReport, case: Case) -> None:
     """Tell the source its report became a case (the "reported" event was written before the link existed)."""
-    from cityops.intake.webhooks import status_callback_enqueue
+    from cityops.intake.integrations.webhooks import status_callback_enqueue
 
     source = report.source
     if not source.is_active or not source.callback_url:

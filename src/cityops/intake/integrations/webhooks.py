@@ -10,7 +10,7 @@ An integration signs each request with its source's shared secret and sends four
 In Python::
 
     import json, secrets, time, urllib.request
-    from cityops.intake.webhooks import sign
+    from cityops.intake.integrations.webhooks import sign
 
     body = json.dumps({...}).encode()
     ts, nonce = str(int(time.time())), secrets.token_hex(16)
