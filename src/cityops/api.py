@@ -19,10 +19,10 @@ from cityops.core.errors import DomainError, MalformedBody, NotFound
 from cityops.evaluation.api import router as evaluation_router
 from cityops.exports.api import router as exports_router
 from cityops.geo.api import router as geo_router
-from cityops.intake.api import router as intake_router
-from cityops.intake.inbox_api import router as inbox_router
-from cityops.intake.inspector_api import router as inspector_router
-from cityops.intake.public_api import router as public_router
+from cityops.intake.inspector.api import router as inspector_router
+from cityops.intake.integrations.api import router as intake_router
+from cityops.intake.integrations.inbox_api import router as inbox_router
+from cityops.intake.portal.api import router as public_router
 from cityops.notify.api import router as notify_router
 from cityops.org.api import router as org_router
 

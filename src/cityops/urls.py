@@ -5,7 +5,7 @@ from cityops.api import api
 from cityops.assets import photo_views as component_photo_views
 from cityops.cases import photo_views as case_photo_views
 from cityops.core import views as core_views
-from cityops.intake import portal_views
+from cityops.intake.portal import views as portal_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -14,7 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("portal/", include("cityops.intake.portal_urls")),
+    path("portal/", include("cityops.intake.portal.urls")),
     # Uploads are served only through these views, which check who asks (no route maps onto MEDIA_ROOT).
     re_path(r"^photos/cases/(?P<photo_id>[0-9]{1,18})/(?P<variant>full|thumb)$", case_photo_views.case_photo,
             name="case_photo"),
@@ -26,7 +26,7 @@ urlpatterns = [
     path("console/analytics/", include("cityops.analytics.urls")),
     path("console/exports/", include("cityops.exports.urls")),
     path("console/", include("cityops.cases.urls")),
-    path("hotline/", include("cityops.intake.urls")),
+    path("hotline/", include("cityops.intake.hotline.urls")),
     path("open311/v2/", include("cityops.open311.urls")),
-    path("m/", include("cityops.intake.inspector_urls")),
+    path("m/", include("cityops.intake.inspector.urls")),
 ]

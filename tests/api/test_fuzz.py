@@ -49,7 +49,7 @@ SCHEMA = schemathesis.openapi.from_dict(api.get_openapi_schema()).exclude(
     path_regex=r"/exports/\{[^}]+\}/download$",
 ).exclude(
     # Signed with a source's HMAC secret: every generated request is 401 before any input is read; signed
-    # requests are tested by tests/intake/test_webhooks*.py.
+    # requests are tested by tests/intake/integrations/test_webhooks*.py.
     path_regex=r"^/api/v1/intake/(detections|hotline/)",
 )
 if os.environ.get("CITYOPS_FUZZ_PATHS"):  # a regex, to fuzz a few operations deeply by hand

@@ -12,7 +12,7 @@ from cityops.cases.models import Case, CaseState, Source
 from cityops.org.models import Role
 from cityops.testing import factories as f
 from tests.browser_support import BROWSER_MARKS
-from tests.intake.portal_support import staff, walk_to_close
+from tests.intake.portal.support import staff, walk_to_close
 
 pytestmark = BROWSER_MARKS
 

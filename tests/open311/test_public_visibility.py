@@ -10,11 +10,11 @@ import json
 
 import pytest
 
-from cityops.intake import portal_services as svc
 from cityops.intake.models import PublicCategory
+from cityops.intake.portal import services as svc
 from cityops.intake.services import tracking_code_new
 from cityops.testing import factories as f
-from tests.intake.portal_support import EAST, accept, photo, solved, staff
+from tests.intake.portal.support import EAST, accept, photo, solved, staff
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ VARIANTS = ("full", "thumb")
 def case_photo(request: HttpRequest, photo_id: int, variant: str) -> HttpResponse:
     """A case photo (`full`) or its JPEG thumbnail (`thumb`), to those who may see it."""
     # The public rule belongs to the portal (which depends on cases, not the other way round); this edge asks it.
-    from cityops.intake.portal_selectors import photo_is_public
+    from cityops.intake.portal.selectors import photo_is_public
 
     viewer = request_viewer(request)
     try:

@@ -37,6 +37,6 @@ def prune_rate_counters_job() -> str:
 @periodic(every_seconds=1, name="intake.inbox")
 def inbox_job() -> str:
     """Make cases of the reports stored through the batch door (every second, draining up to 10 s at a time)."""
-    from cityops.intake.inbox import inbox_drain
+    from cityops.intake.integrations.inbox import inbox_drain
 
     return f"{inbox_drain(seconds=10.0)} batch reports processed"

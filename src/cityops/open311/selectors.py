@@ -1,6 +1,6 @@
 """Reads of the Open311 server: the public view of services and requests.
 
-Which requests are public, and which of their fields, is the citizen portal's rule (`intake.portal_selectors`:
+Which requests are public, and which of their fields, is the citizen portal's rule (`intake.portal.selectors`:
 `public_cases`, `public_content`), called here rather than restated: Open311 shows what the portal shows.
 """
 
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from cityops.cases.models import OPEN_STATES, Case, CaseEvent, CaseState
 from cityops.core.errors import InvalidInput, NotFound
-from cityops.intake.portal_selectors import (
+from cityops.intake.portal.selectors import (
     PUBLIC_STEPS,
     public_case_q,
     public_cases,

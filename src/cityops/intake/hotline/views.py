@@ -1,6 +1,6 @@
 """The hotline desk (热线受理, /hotline/): call-centre operators (acceptors) take calls into cases.
 
-Thin views: parse the form, call `intake.services.hotline_call_take`, turn a domain error into a form message.
+Thin views: parse the form, call `intake.hotline.services.hotline_call_take`, turn a domain error into a form message.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET
 from cityops.cases.models import Case
 from cityops.catalog.selectors import catalog_class_from_ref
 from cityops.core.errors import DomainError, Forbidden
-from cityops.intake import selectors, services
-from cityops.intake.forms import HotlineCallForm
+from cityops.intake.hotline import selectors, services
+from cityops.intake.hotline.forms import HotlineCallForm
 from cityops.org.models import Role
 
 

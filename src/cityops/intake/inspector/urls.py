@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cityops.intake import inspector_views as views
+from cityops.intake.inspector import views
 
 app_name = "inspector"
 

@@ -14,11 +14,11 @@ from django.views.decorators.http import require_GET
 
 from cityops.cases.models import Case
 from cityops.core.errors import DomainError, Forbidden, NotFound
-from cityops.intake import portal_forms as f
-from cityops.intake import portal_selectors as sel
-from cityops.intake import portal_services as svc
-from cityops.intake.challenge import challenge_new
-from cityops.intake.public_api import client_ip
+from cityops.intake.portal import forms as f
+from cityops.intake.portal import selectors as sel
+from cityops.intake.portal import services as svc
+from cityops.intake.portal.api import client_ip
+from cityops.intake.portal.challenge import challenge_new
 
 _FORM_FIELDS = {"category", "description", "address", "contact", "photos", "challenge_answer", "comment",
                 "satisfaction"}

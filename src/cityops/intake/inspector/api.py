@@ -18,12 +18,14 @@ from cityops.cases.services import MAX_DESCRIPTION, MAX_RESULT
 from cityops.core.api_schemas import Latitude, Longitude, StrictMetres, Version
 from cityops.core.errors import InvalidInput, NotFound
 from cityops.core.permissions import require_role, require_token_scope
-from cityops.intake import inspector_selectors as sel
-from cityops.intake import inspector_services as svc
+from cityops.intake.inspector import selectors as sel
+from cityops.intake.inspector import services as svc
 from cityops.org.models import Role
 from cityops.tracking.services import position_ping_record
 
 router = Router()
+# Each operation id is pinned to the name it had before intake's channels became sub-packages: clients
+# generated from the published schema keep working.
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut}
 
 
@@ -87,12 +89,14 @@ class TaskOut(Schema):
     is_overdue: bool
 
 
-@router.get("/grids", response={200: dict, 403: ErrorOut}, summary="My unit grids as GeoJSON")
+@router.get("/grids", response={200: dict, 403: ErrorOut}, summary="My unit grids as GeoJSON",
+            operation_id="cityops_intake_inspector_api_grids")
 def grids(request: HttpRequest) -> dict:
     return sel.my_grids(user=_inspector(request, "geo:read"))
 
 
-@router.get("/tasks", response={200: list[TaskOut], 403: ErrorOut}, summary="Cases waiting for me to verify or check")
+@router.get("/tasks", response={200: list[TaskOut], 403: ErrorOut}, summary="Cases waiting for me to verify or check",
+            operation_id="cityops_intake_inspector_api_tasks")
 def tasks(request: HttpRequest) -> list[dict[str, Any]]:
     return [task_row(case) for case in sel.my_tasks(user=_inspector(request))[:100]]
 
@@ -105,7 +109,8 @@ def task_row(case: Any) -> dict[str, Any]:
             "due_at": case.due_at.isoformat() if case.due_at else None, "is_overdue": case.is_overdue}
 
 
-@router.post("/tasks/{number}/verify", response={200: TaskOut, **ERRORS}, summary="Verify on site (属实 / 不属实)")
+@router.post("/tasks/{number}/verify", response={200: TaskOut, **ERRORS}, summary="Verify on site (属实 / 不属实)",
+             operation_id="cityops_intake_inspector_api_verify")
 def verify(request: HttpRequest, number: str, payload: DecisionIn) -> dict[str, Any]:
     user = _inspector(request, "cases:write")
     case = case_services.case_verify(case=_task(user, number), actor=user, version=payload.version,
@@ -113,7 +118,8 @@ def verify(request: HttpRequest, number: str, payload: DecisionIn) -> dict[str, 
     return task_row(case)
 
 
-@router.post("/tasks/{number}/check", response={200: TaskOut, **ERRORS}, summary="Check the fix (通过 / 不通过)")
+@router.post("/tasks/{number}/check", response={200: TaskOut, **ERRORS}, summary="Check the fix (通过 / 不通过)",
+             operation_id="cityops_intake_inspector_api_check")
 def check(request: HttpRequest, number: str, payload: DecisionIn) -> dict[str, Any]:
     user = _inspector(request, "cases:write")
     case = case_services.case_check(case=_task(user, number), actor=user, version=payload.version,
@@ -130,7 +136,8 @@ def _task(user: Any, number: str) -> Any:
 
 
 @router.get("/classes", response={200: list[dict], 403: ErrorOut, 422: ErrorOut},
-            summary="Class picker: my recent classes, then those of open cases nearby, then by name or pinyin")
+            summary="Class picker: my recent classes, then those of open cases nearby, then by name or pinyin",
+            operation_id="cityops_intake_inspector_api_classes")
 def classes(request: HttpRequest, lon: float | None = Query(None, ge=-180, le=180),
             lat: float | None = Query(None, ge=-90, le=90), q: str = Query("", max_length=40)) -> list[dict[str, Any]]:
     user = _inspector(request, "catalog:read")
@@ -138,14 +145,16 @@ def classes(request: HttpRequest, lon: float | None = Query(None, ge=-180, le=18
 
 
 @router.get("/components", response={200: list[dict], 403: ErrorOut, 422: ErrorOut},
-            summary="Components nearest to a point (within 200 m)")
+            summary="Components nearest to a point (within 200 m)",
+            operation_id="cityops_intake_inspector_api_components")
 def components(request: HttpRequest, lon: float = Query(..., ge=-180, le=180),
                lat: float = Query(..., ge=-90, le=90)) -> list[dict[str, Any]]:
     return sel.nearby_components(user=_inspector(request, "assets:read"), lon=lon, lat=lat)
 
 
 @router.post("/reports", response={200: ReportOut, 201: ReportOut, **ERRORS},
-             summary="Report a problem with photos (idempotent with Idempotency-Key)")
+             summary="Report a problem with photos (idempotent with Idempotency-Key)",
+             operation_id="cityops_intake_inspector_api_report")
 def report(request: HttpRequest, payload: ReportIn,
            idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=80)) -> Status:
     """Create a case; a resend with the same `Idempotency-Key` answers 200 with the same case, photos not doubled.
@@ -184,7 +193,8 @@ def _component(user: Any, ident: str) -> Any:
 
 
 @router.post("/pings", response={200: PingOut, 201: PingOut, 403: ErrorOut, 422: ErrorOut},
-             summary="My position while on duty (at most one stored per 10 s)")
+             summary="My position while on duty (at most one stored per 10 s)",
+             operation_id="cityops_intake_inspector_api_ping")
 def ping(request: HttpRequest, payload: PingIn) -> Status:
     """Store my position. An inspector's point outside every unit grid is kept without a grid (a patrol may cross
     the city's edge); for anyone else (an administrator) it is refused: 422 `outside_service_area` naming `lon`."""

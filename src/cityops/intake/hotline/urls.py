@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cityops.intake import views
+from cityops.intake.hotline import views
 
 app_name = "hotline"
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cityops.intake import portal_views as views
+from cityops.intake.portal import views
 
 app_name = "portal"
 

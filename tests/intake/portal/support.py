@@ -12,7 +12,7 @@ from cityops.cases import services as s
 from cityops.cases.models import Case
 from cityops.catalog.models import ResponsibilityRule
 from cityops.catalog.selectors import catalog_class_from_ref
-from cityops.intake.challenge import SALT, challenge_new
+from cityops.intake.portal.challenge import SALT, challenge_new
 from cityops.org.models import Role
 from cityops.testing import factories as f
 

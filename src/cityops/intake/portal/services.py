@@ -25,8 +25,8 @@ from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict, InvalidInput, NotFound
 from cityops.core.permissions import is_platform_admin, require_role
 from cityops.core.uploads import check_image
-from cityops.intake.challenge import challenge_check
 from cityops.intake.models import PublicCategory
+from cityops.intake.portal.challenge import challenge_check
 from cityops.intake.ratelimit import rate_limit_hit
 from cityops.intake.services import case_tracking_code_ensure, tracking_code_new
 from cityops.org.models import Role
@@ -120,7 +120,7 @@ def _point(report: PublicReport) -> tuple[float, float]:
 
 def _place_point(place: str, address: str) -> tuple[float, float] | None:
     """The centroid of the picked region; else of the one region the typed address names exactly."""
-    from cityops.intake.selectors import public_place_point, public_place_search
+    from cityops.intake.portal.selectors import public_place_point, public_place_search
 
     if (place or "").strip():
         point = public_place_point(code=place)

@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from cityops.cases.models import Case, CaseEvent, CaseState, PhotoPhase, Source
 from cityops.cases.photos import case_photo_url
 from cityops.core.errors import InvalidInput
+from cityops.geo.models import Region
 from cityops.intake.models import PublicCategory
-from cityops.intake.portal_services import case_by_tracking_code
+from cityops.intake.portal.services import case_by_tracking_code
 
 # States a report reaches only after an acceptor took it in: its text and photos may then be shown.
 ACCEPTED_STATES = frozenset({
@@ -52,6 +53,7 @@ PUBLIC_STATUS: dict[str, Any] = {
 NEARBY_DAYS = 30
 NEARBY_MAX_RADIUS_M = 3000
 NEARBY_LIMIT = 200
+MAX_PLACES = 10
 
 
 def public_categories() -> list[PublicCategory]:
@@ -244,3 +246,22 @@ def moderation_queue(*, user: Any, limit: int = 100) -> list[Case]:
     return list(Case.objects.filter(case_scope_q(user), source=Source.CITIZEN,
                                     state__in=(CaseState.REPORTED, CaseState.VERIFYING))
                 .select_related("catalog_class").prefetch_related("photos").order_by("reported_at", "id")[:limit])
+
+
+# --- public places (no geocoder: a region names the place) ---------------------------------------------------
+
+
+def public_place_search(*, q: str) -> list[dict[str, str]]:
+    """Regions of the whole city whose name or code matches `q`, at most 10, as public names (no geometry)."""
+    term = (q or "").strip()
+    if not term:
+        return []
+    regions = Region.objects.only("code", "name", "level")
+    found = (regions.filter(name__icontains=term) | regions.filter(code__startswith=term)).order_by("path")
+    return [{"code": r.code, "name": r.name, "level": str(r.get_level_display())} for r in found[:MAX_PLACES]]
+
+
+def public_place_point(*, code: str) -> tuple[float, float] | None:
+    """The centroid (lon, lat) of the region with this code, None when there is none."""
+    region = Region.objects.filter(code=(code or "").strip()).only("centroid_lon", "centroid_lat").first()
+    return (region.centroid_lon, region.centroid_lat) if region and code.strip() else None

@@ -15,7 +15,7 @@ from cityops.cases.photos import case_photo_add
 from cityops.testing import factories as f
 from cityops.testing.images import png_bomb
 from tests.cases.api_support import image_bytes
-from tests.intake.test_inspector_api import post_report, report_body
+from tests.intake.inspector.test_api import post_report, report_body
 
 IMG_SRC = re.compile(r'<img src="([^"]+)"')
 

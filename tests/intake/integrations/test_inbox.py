@@ -11,7 +11,7 @@ from cityops.cases import services as case_services
 from cityops.cases.models import Case
 from cityops.catalog.models import CatalogClass
 from cityops.core.models import AuditEvent
-from cityops.intake import inbox
+from cityops.intake.integrations import inbox
 from cityops.intake.models import InboxReport, InboxState
 from cityops.org.models import Role
 from cityops.testing import factories as f

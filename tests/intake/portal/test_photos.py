@@ -13,9 +13,9 @@ from PIL import Image
 
 from cityops.cases.models import Case, CasePhoto
 from cityops.intake.models import PublicCategory
-from cityops.intake.portal_services import case_public_hide
+from cityops.intake.portal.services import case_public_hide
 from cityops.testing.images import png_bomb
-from tests.intake.portal_support import EAST, accept, photo, solved, staff
+from tests.intake.portal.support import EAST, accept, photo, solved, staff
 
 API = "/api/v1/public"
 IMG_SRC = re.compile(r'<img src="([^"]+)"')

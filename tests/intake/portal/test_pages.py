@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cityops.cases.models import Case
 from cityops.intake.models import PublicCategory
-from tests.intake.portal_support import EAST, INTERNAL_NOTE, photo, solved, staff, walk_to_close
+from tests.intake.portal.support import EAST, INTERNAL_NOTE, photo, solved, staff, walk_to_close
 
 API = "/api/v1/public"
 

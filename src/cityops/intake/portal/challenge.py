@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from cityops.core.errors import InvalidInput
 
+# The module's former path, kept: a question handed out before the portal became a package still verifies.
 SALT = "cityops.intake.challenge"
 MAX_AGE = 60 * 30  # seconds: long enough to write a report, short enough that tokens do not circulate
 MIN_AGE = 2  # seconds: a form filled faster than this was filled by a script

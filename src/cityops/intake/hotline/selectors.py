@@ -1,4 +1,4 @@
-"""Reads of the intake channels, scoped to the user: places by name and open cases near a call (热线受理)."""
+"""Reads of the hotline desk (热线受理), scoped to the user: places by name and open cases near a call."""
 
 from __future__ import annotations
 
@@ -25,22 +25,6 @@ def place_search(*, user: Any, q: str) -> list[Region]:
                                                               "centroid_lat")
     by_name = regions.filter(name__icontains=term) | regions.filter(code__startswith=term)
     return list(by_name.order_by("path")[:MAX_PLACES])
-
-
-def public_place_search(*, q: str) -> list[dict[str, str]]:
-    """Regions of the whole city whose name or code matches `q`, at most 10, as public names (no geometry)."""
-    term = (q or "").strip()
-    if not term:
-        return []
-    regions = Region.objects.only("code", "name", "level")
-    found = (regions.filter(name__icontains=term) | regions.filter(code__startswith=term)).order_by("path")
-    return [{"code": r.code, "name": r.name, "level": str(r.get_level_display())} for r in found[:MAX_PLACES]]
-
-
-def public_place_point(*, code: str) -> tuple[float, float] | None:
-    """The centroid (lon, lat) of the region with this code, None when there is none."""
-    region = Region.objects.filter(code=(code or "").strip()).only("centroid_lon", "centroid_lat").first()
-    return (region.centroid_lon, region.centroid_lat) if region and code.strip() else None
 
 
 def open_cases_near(*, user: Any, catalog_class: CatalogClass, lon: float, lat: float) -> list[Case]:

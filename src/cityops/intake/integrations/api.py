@@ -19,11 +19,14 @@ from pydantic import ValidationError as PydanticError
 
 from cityops.core.api_schemas import ErrorOut
 from cityops.core.errors import InvalidInput, MalformedBody
-from cityops.intake import services
+from cityops.intake.integrations import services
 from cityops.intake.integrations.webhooks import verify_signed_request
 from cityops.intake.models import IntegrationKind
 
 router = Router(auth=None)
+# Each operation id is pinned to the name it had before intake's channels became sub-packages: clients
+# generated from the published schema keep working.
+
 # 401: a missing, unknown, wrong, stale or replayed signature; 413/415: the evidence image; 422: the body.
 ERRORS = {401: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut}
 
@@ -75,7 +78,8 @@ def _parse(request: HttpRequest, schema: type[Schema]) -> Any:
                            field=errors[0]["field"], details=errors) from None
 
 
-@router.post("/detections", response={200: IntakeOut, 201: IntakeOut, **ERRORS}, summary="Post a signed detection")
+@router.post("/detections", response={200: IntakeOut, 201: IntakeOut, **ERRORS}, summary="Post a signed detection",
+             operation_id="cityops_intake_api_post_detection")
 def post_detection(request: HttpRequest) -> Status:
     """A detection from a video AI, drone, sensor or other platform, signed with the source's secret."""
     kinds = tuple(k for k in IntegrationKind.values if k != IntegrationKind.HOTLINE)
@@ -90,7 +94,8 @@ def post_detection(request: HttpRequest) -> Status:
     return Status(201 if result.created else 200, result.as_dict())
 
 
-@router.post("/hotline/tickets", response={200: IntakeOut, 201: IntakeOut, **ERRORS}, summary="Push a 12345 hotline ticket")
+@router.post("/hotline/tickets", response={200: IntakeOut, 201: IntakeOut, **ERRORS}, summary="Push a 12345 hotline ticket",
+             operation_id="cityops_intake_api_post_ticket")
 def post_ticket(request: HttpRequest) -> Status:
     """A ticket from the 12345 hotline system (工单推送), signed with the hotline source's secret."""
     source = verify_signed_request(request.META, request.body, kinds=(IntegrationKind.HOTLINE,))

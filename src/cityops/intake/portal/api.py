@@ -14,12 +14,14 @@ from ninja.files import UploadedFile
 from pydantic import StrictInt
 
 from cityops.core.api_schemas import ErrorOut, LatitudeParam, LongitudeParam
-from cityops.intake import portal_selectors as sel
-from cityops.intake import portal_services as svc
-from cityops.intake import selectors as intake_selectors
-from cityops.intake.challenge import challenge_new
+from cityops.intake.portal import selectors as sel
+from cityops.intake.portal import services as svc
+from cityops.intake.portal.challenge import challenge_new
 
 router = Router(auth=None)
+# Each operation id is pinned to the name it had before intake's channels became sub-packages: clients
+# generated from the published schema keep working.
+
 # Refusals of the writes: bad input or a wrong challenge (422), a photo too large or not an image (413/415), a
 # report not yet closed or already rated (409), a rate limit (429 with Retry-After).
 WRITE_ERRORS = {404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut, 429: ErrorOut}
@@ -102,7 +104,7 @@ class NearbyQuery(Schema):
     limit: int = Field(100, ge=1, le=sel.NEARBY_LIMIT)
 
 
-@router.get("/categories", response=list[CategoryOut])
+@router.get("/categories", response=list[CategoryOut], operation_id="cityops_intake_public_api_categories")
 def categories(request: HttpRequest) -> list[dict]:
     """The plain-words categories to choose from."""
     english = sel._english()
@@ -116,20 +118,22 @@ class PublicPlaceOut(Schema):
     level: str
 
 
-@router.get("/places", response={200: list[PublicPlaceOut], 422: ErrorOut}, url_name="places")
+@router.get("/places", response={200: list[PublicPlaceOut], 422: ErrorOut}, url_name="places",
+            operation_id="cityops_intake_public_api_places")
 def places(request: HttpRequest, q: str = Query("", max_length=100)) -> list[dict]:
     """Streets, communities and grids whose name or code matches `q` (at most 10): send the code as `place`."""
-    return intake_selectors.public_place_search(q=q)
+    return sel.public_place_search(q=q)
 
 
-@router.get("/challenge", response=ChallengeOut)
+@router.get("/challenge", response=ChallengeOut, operation_id="cityops_intake_public_api_challenge")
 def challenge(request: HttpRequest) -> dict:
     """A question to answer with the report (send back `challenge_token` and `challenge_answer`)."""
     c = challenge_new()
     return {"question": c.question, "token": c.token}
 
 
-@router.post("/requests", response={201: CreatedOut, **WRITE_ERRORS})
+@router.post("/requests", response={201: CreatedOut, **WRITE_ERRORS},
+             operation_id="cityops_intake_public_api_request_create")
 def request_create(
     request: HttpRequest, category: Form[int], description: Form[str], challenge_token: Form[str],
     challenge_answer: Form[str], lon: float | None = Form(None, ge=-180, le=180),
@@ -151,20 +155,23 @@ def request_create(
     return Status(201, {"tracking_code": case.tracking_code, "status": "received"})
 
 
-@router.get("/requests/{code}", response={200: PublicRequestOut, 404: ErrorOut})
+@router.get("/requests/{code}", response={200: PublicRequestOut, 404: ErrorOut},
+            operation_id="cityops_intake_public_api_request_get")
 def request_get(request: HttpRequest, code: str) -> dict:
     """The public timeline of one report."""
     return sel.public_request(code=code)
 
 
-@router.post("/requests/{code}/rating", response={200: PublicRequestOut, **WRITE_ERRORS})
+@router.post("/requests/{code}/rating", response={200: PublicRequestOut, **WRITE_ERRORS},
+             operation_id="cityops_intake_public_api_request_rate")
 def request_rate(request: HttpRequest, code: str, payload: RatingIn) -> dict:
     """Rate the result of a closed report, once."""
     svc.portal_rate(code=code, satisfaction=payload.satisfaction, comment=payload.comment, ip=client_ip(request))
     return sel.public_request(code=code)
 
 
-@router.post("/requests/{code}/reopen", response={201: CreatedOut, **WRITE_ERRORS})
+@router.post("/requests/{code}/reopen", response={201: CreatedOut, **WRITE_ERRORS},
+             operation_id="cityops_intake_public_api_request_reopen")
 def request_reopen(
     request: HttpRequest, code: str, description: Form[str], challenge_token: Form[str], challenge_answer: Form[str],
     contact: Form[str] = "", photos: File[list[UploadedFile]] = None,
@@ -177,7 +184,8 @@ def request_reopen(
     return Status(201, {"tracking_code": case.tracking_code, "status": "received"})
 
 
-@router.get("/nearby", response={200: list[NearbyOut], 422: ErrorOut}, url_name="nearby")
+@router.get("/nearby", response={200: list[NearbyOut], 422: ErrorOut}, url_name="nearby",
+            operation_id="cityops_intake_public_api_nearby")
 def nearby(request: HttpRequest, query: Query[NearbyQuery]) -> list[dict]:
     """Accepted reports of the last 30 days around a point."""
     return sel.public_nearby(lon=query.lon, lat=query.lat, radius_m=query.radius, limit=query.limit)

@@ -21,7 +21,7 @@ from cityops.cases import services as case_services
 from cityops.cases.models import CaseState
 from cityops.core.errors import DomainError, Forbidden
 from cityops.core.permissions import require_role
-from cityops.intake import inspector_selectors as sel
+from cityops.intake.inspector import selectors as sel
 from cityops.org.models import Role
 
 SW_PATH = "cityops/inspector/sw.js"

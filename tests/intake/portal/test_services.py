@@ -7,11 +7,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cityops.cases.models import Case, CaseEvent, CasePhoto, CaseState, Source
 from cityops.core.errors import Conflict, Forbidden, InvalidInput, UnsupportedMediaType
-from cityops.intake import portal_services as svc
 from cityops.intake.models import PublicCategory
-from cityops.intake.portal_selectors import public_nearby, public_request
+from cityops.intake.portal import services as svc
+from cityops.intake.portal.selectors import public_nearby, public_request
 from cityops.intake.ratelimit import RateLimited, rate_limit_hit
-from tests.intake.portal_support import EAST, INTERNAL_NOTE, accept, photo, solved, staff, walk_to_close
+from tests.intake.portal.support import EAST, INTERNAL_NOTE, accept, photo, solved, staff, walk_to_close
 
 
 @pytest.fixture(autouse=True)
@@ -241,7 +241,7 @@ def test_an_unknown_picked_place_is_refused(city, garbage_category):
 
 
 def test_the_public_place_search_covers_the_whole_city_with_names_only(city):
-    from cityops.intake.selectors import public_place_search
+    from cityops.intake.portal.selectors import public_place_search
 
     rows = public_place_search(q="一社区")
     assert {r["name"] for r in rows} == {"东区一社区", "西区一社区"}

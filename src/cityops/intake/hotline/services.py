@@ -1,0 +1,85 @@
+"""Writes of the hotline desk (热线受理): a call taken into a new case, or the caller added to an open one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cityops.cases import services as case_services
+from cityops.cases.models import Case, Source
+from cityops.cases.scope import ensure_case_visible
+from cityops.catalog.models import CatalogClass
+from cityops.core.errors import InvalidInput
+from cityops.core.permissions import require_role
+from cityops.intake.services import case_caller_add, case_tracking_code_ensure
+from cityops.org.models import Role
+
+
+@dataclass
+class CallResult:
+    case: Case
+    created: bool  # False: the call was linked to an open case (or the form was sent twice)
+    tracking_code: str
+
+
+def hotline_call_take(*, actor: Any, caller_phone: str, caller_name: str = "", catalog_class: CatalogClass | str,
+                      description: str, lon: float, lat: float, address: str = "", duplicate_of: Case | None = None,
+                      idempotency_key: str | None = None, at: datetime | None = None) -> CallResult:
+    """Take a hotline call (热线受理): a new case from the hotline, or the caller added to an open case.
+
+    Either way the caller gets an SMS with the case's tracking code (through the notify outbox, after commit).
+    """
+    at = at or timezone.now()
+    require_role(actor, Role.ACCEPTOR)
+    phone = (caller_phone or "").strip()
+    if not phone:
+        raise InvalidInput(_("The caller's number is required."), field="caller_phone")
+    with transaction.atomic():
+        if duplicate_of is not None:
+            ensure_case_visible(actor, duplicate_of)
+            case = case_caller_add(case=duplicate_of, actor=actor, caller_name=caller_name, caller_contact=phone,
+                                   note=description, at=at)
+            created = False
+        else:
+            result = case_services.case_report(
+                actor=actor, source=Source.HOTLINE, catalog_class=catalog_class, description=description, lon=lon,
+                lat=lat, address=address, reporter_name=caller_name.strip(), reporter_contact=phone,
+                idempotency_key=idempotency_key, at=at)
+            case, created = result.case, result.created
+        code = case_tracking_code_ensure(case=case)
+        if duplicate_of is not None or (created and not _reporter_hears_from_history()):
+            _sms_received(case, phone)
+    return CallResult(case=case, created=created, tracking_code=code)
+
+
+def _reporter_hears_from_history() -> bool:
+    """Whether notify already texts a new case's reporter on `case.reported` (then a second SMS is not sent)."""
+    try:
+        from cityops.notify.outbound import CITIZEN_EVENTS
+    except ImportError:
+        return False
+    return "case.reported" in CITIZEN_EVENTS
+
+
+def _sms_received(case: Case, phone: str) -> None:
+    """Queue the citizen's 'received' SMS with the tracking code (sent by the worker once this commits)."""
+    from cityops.notify.outbox import outbox_enqueue
+
+    context = {"case_number": case.number, "class_name": str(case.catalog_class),
+               "tracking_code": case.tracking_code, "track_url": _track_url(case.tracking_code or "")}
+    outbox_enqueue(channel="sms", to=phone, template="citizen.received", context=context, case=case)
+
+
+def _track_url(code: str) -> str:
+    """The public tracking page of a code, when the citizen portal is installed."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("portal:track", kwargs={"code": code})
+    except NoReverseMatch:
+        return ""
