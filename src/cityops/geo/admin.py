@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -13,6 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from cityops.core.permissions import Role, is_platform_admin
 from cityops.geo import services
 from cityops.geo.models import Level, Region, RegionSetVersion
+
+if TYPE_CHECKING:
+    # The stubs' name for what get_fields returns (a list or tuple of names or of rows of names).
+    from django.contrib.admin.options import _FieldGroups
 
 
 @admin.register(Region)
@@ -32,9 +36,12 @@ class RegionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Region]:
         # The polygon blob is never needed on these pages.
-        return super().get_queryset(request).defer("geom_wkb").annotate(n_inspectors=Count("inspectors"))
+        regions: QuerySet[Region] = super().get_queryset(request).defer("geom_wkb").annotate(
+            n_inspectors=Count("inspectors")
+        )
+        return regions
 
-    def get_fields(self, request: HttpRequest, obj: Region | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Region | None = None) -> _FieldGroups:
         fields = list(super().get_fields(request, obj))
         return fields if obj is not None and obj.level == Level.GRID else [f for f in fields if f != "inspectors"]
 
@@ -51,7 +58,8 @@ class RegionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("inspectors"), ordering="n_inspectors")
     def inspector_count(self, obj: Region) -> int:
-        return obj.n_inspectors  # type: ignore[attr-defined]
+        count: int = obj.n_inspectors  # type: ignore[attr-defined]  # annotated by get_queryset
+        return count
 
     @admin.display(description=_("geometry"))
     def geometry_summary(self, obj: Region) -> str:

@@ -133,7 +133,8 @@ def _read_shapefile(path: Path, fields: FieldMap, encoding: str | None) -> list[
 def _shape_geometry(shape: Any) -> dict | None:
     if shape.shapeType == shapefile.NULL:
         return None
-    return shape.__geo_interface__
+    geometry: dict = shape.__geo_interface__
+    return geometry
 
 
 def _refuse_projected(path: Path) -> None:

@@ -17,6 +17,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import prcoords
@@ -84,7 +85,7 @@ class Location:
 
 # Order of the ancestor chain stored per indexed polygon; matches Location's fields after lon/lat.
 _CHAIN_FIELDS = ("grid", "community", "street", "district", "city")
-_CHAIN_SLOT = {Level.GRID: 0, Level.COMMUNITY: 1, Level.STREET: 2, Level.DISTRICT: 3, Level.CITY: 4}
+_CHAIN_SLOT: dict[str, int] = {Level.GRID: 0, Level.COMMUNITY: 1, Level.STREET: 2, Level.DISTRICT: 3, Level.CITY: 4}
 _Chain = tuple[RegionRef | None, RegionRef | None, RegionRef | None, RegionRef | None, RegionRef | None]
 _NO_HIT = np.iinfo(np.int64).max
 
@@ -278,8 +279,8 @@ def _chain_of(region_id: int, refs: dict, meta: dict, chains: dict[int, _Chain])
     slot = _CHAIN_SLOT.get(level)
     if slot is not None:
         slots[slot] = refs[region_id]
-    chains[region_id] = chain = tuple(slots)  # type: ignore[assignment]
-    return chain
+    chains[region_id] = made = cast("_Chain", tuple(slots))  # one slot per Location field
+    return made
 
 
 def _level_index(items: list[tuple[int, bytes]], chains: dict[int, _Chain]) -> _LevelIndex:
@@ -368,7 +369,8 @@ def _cell_key(lons: np.ndarray, lats: np.ndarray, cells: int = 1024) -> np.ndarr
     span_lat = max(float(np.ptp(lats)), 1e-12)
     col = np.minimum(((lons - lons.min()) / span_lon * cells).astype(np.int64), cells - 1)
     row = np.minimum(((lats - lats.min()) / span_lat * cells).astype(np.int64), cells - 1)
-    return row * cells + col
+    key: np.ndarray = row * cells + col
+    return key
 
 
 def _many_to_wgs84(lons: np.ndarray, lats: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:

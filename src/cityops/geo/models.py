@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -19,7 +21,7 @@ class Level(models.TextChoices):
 LEVEL_ORDER = [Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
 # Code length per level: GB/T 2260 6-digit codes for city and district, 9-digit street, 12-digit
 # community, 15-character grid (district 6 + street 3 + community 3 + sequence 3).
-CODE_LENGTH = {Level.CITY: 6, Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12, Level.GRID: 15}
+CODE_LENGTH: dict[str, int] = {Level.CITY: 6, Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12, Level.GRID: 15}
 
 
 class Region(models.Model):
@@ -61,8 +63,8 @@ class Region(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
-    def save(self, *args, **kwargs) -> None:
-        self.path = f"{self.parent.path if self.parent_id else '/'}{self.code}/"
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.path = f"{self.parent.path if self.parent is not None else '/'}{self.code}/"
         super().save(*args, **kwargs)
 
 

@@ -50,7 +50,7 @@ def simplify_tolerance(zoom: int | None) -> float:
         return 0.0
     if not 0 <= zoom <= MAX_ZOOM:
         raise InvalidInput(_("zoom must be between 0 and %(max)s.") % {"max": MAX_ZOOM}, field="zoom")
-    return 360.0 / (256 * 2**zoom) / 2
+    return 360.0 / (256 * 2.0**zoom) / 2
 
 
 def region_feature_collection(*, user: AnyUser, level: str, bbox: BBox | None = None, zoom: int | None = None) -> dict:

@@ -46,7 +46,7 @@ def region_set_changed() -> int:
 # --- region import -------------------------------------------------------------------------------------------
 
 MAX_REPORTED_PROBLEMS = 100
-_PARENT_LEVEL = {Level.DISTRICT: Level.CITY, Level.STREET: Level.DISTRICT, Level.COMMUNITY: Level.STREET,
+_PARENT_LEVEL: dict[str, str] = {Level.DISTRICT: Level.CITY, Level.STREET: Level.DISTRICT, Level.COMMUNITY: Level.STREET,
                  Level.GRID: Level.COMMUNITY}
 _POLYGON_TYPES = {"Polygon", "MultiPolygon"}
 
@@ -149,7 +149,7 @@ def _check_features(level: str, features: Sequence[RegionFeature], problems: _Pr
         geom, geom_problems = _geometry(feature.geometry)
         for message in found + geom_problems:
             problems.add(feature.index, feature.code, message)
-        if not found and not geom_problems:
+        if not found and not geom_problems and geom is not None:  # a geometry without problems
             candidates.append(_Candidate(feature.index, feature.code, feature.name, feature.name_en,
                                          feature.parent_code or _derived_parent_code(level, feature.code), geom,
                                          feature.properties))
@@ -304,7 +304,7 @@ def _check_overlaps(level: str, candidates: list[_Candidate], problems: _Problem
         return
     tolerance = settings.CITYOPS_GEO_OVERLAP_TOLERANCE
     geoms = np.array([c.geom for c in candidates])
-    labels = [(c.index, c.code) for c in candidates]
+    labels: list[tuple[int | None, str]] = [(c.index, c.code) for c in candidates]
     for code, geom in _other_regions(level, candidates, shapely.total_bounds(geoms)):
         labels.append((None, code))
         geoms = np.append(geoms, geom)

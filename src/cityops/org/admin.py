@@ -171,7 +171,7 @@ class ApiTokenAddForm(forms.ModelForm):
         fields = ["user", "name", "scopes", "expires_at"]
 
     def clean_user(self) -> User:
-        user = self.cleaned_data["user"]
+        user: User = self.cleaned_data["user"]
         if not user.is_active:
             raise forms.ValidationError(_("Tokens cannot be issued for an inactive user."))
         return user

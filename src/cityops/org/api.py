@@ -111,8 +111,8 @@ def _token_out(token: ApiToken) -> dict[str, Any]:
 def _department_out(d: Department) -> dict[str, Any]:
     return {
         "id": d.pk, "code": d.code, "name": d.name, "name_en": d.name_en, "kind": d.kind,
-        "parent": d.parent.code if d.parent_id else None, "path": d.path,
-        "region": d.region.code if d.region_id else None, "is_active": d.is_active,
+        "parent": d.parent.code if d.parent is not None else None, "path": d.path,
+        "region": d.region.code if d.region is not None else None, "is_active": d.is_active,
     }
 
 
@@ -120,9 +120,9 @@ def _user_out(u: User) -> dict[str, Any]:
     return {
         "id": u.pk, "username": u.username, "full_name": u.full_name, "is_active": u.is_active,
         "is_staff": u.is_staff, "roles": sorted(a.role for a in u.role_assignments.all()),
-        "department": u.department.code if u.department_id else None,
-        "scope_region": u.scope_region.code if u.scope_region_id else None,
-        "scope_department": u.scope_department.code if u.scope_department_id else None,
+        "department": u.department.code if u.department is not None else None,
+        "scope_region": u.scope_region.code if u.scope_region is not None else None,
+        "scope_department": u.scope_department.code if u.scope_department is not None else None,
     }
 
 

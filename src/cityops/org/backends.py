@@ -36,4 +36,5 @@ class LoginThrottleBackend(AxesStandaloneBackend):
                      **kwargs: Any) -> None:
         if request is None:
             return None
-        return super().authenticate(request, username, password, **kwargs)
+        refused: None = super().authenticate(request, username, password, **kwargs)  # axes raises or passes
+        return refused

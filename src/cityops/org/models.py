@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -52,8 +54,8 @@ class Department(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
-        self.path = f"{self.parent.path if self.parent_id else '/'}{self.code}/"
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.path = f"{self.parent.path if self.parent is not None else '/'}{self.code}/"
         super().save(*args, **kwargs)
 
     def clean(self) -> None:

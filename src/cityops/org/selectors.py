@@ -24,9 +24,9 @@ def me_for_user(*, user: User) -> dict[str, Any]:
         "full_name": getattr(user, "full_name", ""),
         "roles": sorted(user.role_set),
         "is_admin": is_platform_admin(user),
-        "department": user.department.code if user.department_id else None,
-        "scope_region": user.scope_region.code if user.scope_region_id else None,
-        "scope_department": user.scope_department.code if user.scope_department_id else None,
+        "department": user.department.code if user.department is not None else None,
+        "scope_region": user.scope_region.code if user.scope_region is not None else None,
+        "scope_department": user.scope_department.code if user.scope_department is not None else None,
         "token_scopes": sorted(token.scopes) if token is not None else None,
     }
 

@@ -28,6 +28,8 @@ from cityops.geo.models import Region
 from cityops.org.models import ApiToken, Department, DepartmentKind, Role, RoleAssignment, TokenScope, User
 
 if TYPE_CHECKING:
+    from typing_extensions import TypeIs
+
     from cityops.core.typing import Actor, AnyUser
 
 TOKEN_PREFIX_LENGTH = 8
@@ -48,7 +50,7 @@ ROLE_TOKEN_SCOPES: dict[str, frozenset[str]] = {
 # --- who may do what -----------------------------------------------------------------------------
 
 
-def _is_system(actor: Actor) -> bool:
+def _is_system(actor: Actor) -> TypeIs[str | None]:
     return actor is None or isinstance(actor, str)
 
 
@@ -91,8 +93,8 @@ def _clean_roles(roles: Iterable[str]) -> list[str]:
 
 def _scope_data(user: User) -> dict[str, Any]:
     return {
-        "scope_region": user.scope_region.code if user.scope_region_id else None,
-        "scope_department": user.scope_department.code if user.scope_department_id else None,
+        "scope_region": user.scope_region.code if user.scope_region is not None else None,
+        "scope_department": user.scope_department.code if user.scope_department is not None else None,
     }
 
 
@@ -202,8 +204,8 @@ DEPARTMENT_FIELDS = ("code", "name", "name_en", "kind", "parent", "region", "cre
 def _department_data(department: Department) -> dict[str, Any]:
     return {
         "code": department.code, "name": department.name, "name_en": department.name_en,
-        "kind": department.kind, "parent": department.parent.code if department.parent_id else None,
-        "region": department.region.code if department.region_id else None, "path": department.path,
+        "kind": department.kind, "parent": department.parent.code if department.parent is not None else None,
+        "region": department.region.code if department.region is not None else None, "path": department.path,
         "credit_code": department.credit_code, "is_active": department.is_active,
     }
 
