@@ -8,7 +8,7 @@ copied into the trail; a change to them is recorded by name only.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -17,6 +17,8 @@ from django.http import HttpRequest
 from cityops.core.audit import audit_log
 
 SECRET_FIELDS = frozenset({"password", "key_hash"})
+
+_ModelT = TypeVar("_ModelT", bound=models.Model)
 
 
 def snapshot(obj: models.Model, *, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -35,7 +37,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any],
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
-class AuditedAdminMixin:
+class AuditedAdminMixin(Generic[_ModelT]):
     """ModelAdmin mixin: audit `<audit_prefix>.created|updated|deleted` for admin saves and deletes."""
 
     audit_prefix: str = ""
@@ -45,7 +47,7 @@ class AuditedAdminMixin:
         prefix = self.audit_prefix or self.model._meta.label_lower  # type: ignore[attr-defined]
         return f"{prefix}.{verb}"
 
-    def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: _ModelT, form: Any, change: bool) -> None:
         before = self._stored_snapshot(obj) if change else {}
         secret_before = self._secret_values(obj) if change else {}
         super().save_model(request, obj, form, change)  # type: ignore[misc]
@@ -60,7 +62,7 @@ class AuditedAdminMixin:
         audit_log(actor=request.user, action=self._audit_action("updated" if change else "created"), obj=obj,
                   data=data)
 
-    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
+    def delete_model(self, request: HttpRequest, obj: _ModelT) -> None:
         self._audit_delete(request, obj)
         super().delete_model(request, obj)  # type: ignore[misc]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
 from axes.models import AccessAttempt
@@ -22,6 +22,10 @@ from cityops.core.audit import audit_log
 from cityops.core.permissions import is_platform_admin
 from cityops.org import services
 from cityops.org.models import ApiToken, Department, RoleAssignment, TokenScope, User
+
+if TYPE_CHECKING:
+    # The stubs' name for what get_fields returns (a list or tuple of names or of rows of names).
+    from django.contrib.admin.options import _FieldGroups
 
 
 class PlatformAdminOnlyMixin:
@@ -198,7 +202,7 @@ class ApiTokenAdmin(PlatformAdminOnlyMixin, AuditedAdminMixin, admin.ModelAdmin)
             kwargs["form"] = ApiTokenAddForm
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> _FieldGroups:
         if obj is None:
             return ["user", "name", "scopes", "expires_at"]
         return ["user", "name", "prefix", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at"]
