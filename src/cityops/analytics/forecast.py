@@ -42,7 +42,7 @@ MIN_MODEL_DAYS = 4 * 7  # Holt-Winters needs a few seasons to estimate its initi
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 30
 CACHE_SECONDS = 6 * 3600
-LEVEL_FIELDS = {Level.DISTRICT: "district_id", Level.STREET: "street_id", Level.COMMUNITY: "community_id"}
+LEVEL_FIELDS: dict[str, str] = {Level.DISTRICT: "district_id", Level.STREET: "street_id", Level.COMMUNITY: "community_id"}
 
 
 class Method:
@@ -212,7 +212,7 @@ def forecast_next_week(*, scope: Scope, level: str = Level.STREET, limit: int = 
     # Today's reports do not change a forecast from yesterday's history, so one computation serves the day. The
     # language is part of the key: the total's name is translated when computed.
     key = f"analytics.forecast:{scope.key}:{level}:{limit}:{as_of.isoformat()}:{get_language()}"
-    result = cache.get(key)
+    result: Forecast | None = cache.get(key)
     if result is None:
         result = _compute(scope, level, limit, as_of)
         cache.set(key, result, CACHE_SECONDS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -30,6 +30,8 @@ from cityops.org.models import Department, Role
 
 if TYPE_CHECKING:
     from cityops.core.typing import AnyUser
+
+_CodedT = TypeVar("_CodedT", Region, Department)  # the rows looked up by their code
 
 # Who may read statistics: the centre's staff and leaders, and handlers (their own department's cases).
 ANALYTICS_ROLES = (Role.LEADER, Role.SHIFT_LEADER, Role.DISPATCHER, Role.ACCEPTOR, Role.ADMIN, Role.HANDLER)
@@ -203,7 +205,7 @@ def _region(code: str, user: AnyUser) -> Region:
     return region
 
 
-def _by_code(queryset: QuerySet, code: str) -> Any:
+def _by_code(queryset: QuerySet[_CodedT], code: str) -> _CodedT | None:
     """The row with this code, or None; a NUL byte is in no code, and PostgreSQL refuses it in a query (a 500)."""
     code = code.strip()
     return None if "\x00" in code else queryset.filter(code=code).first()

@@ -9,6 +9,7 @@ departments and streets are the evaluation's own (the published snapshot when th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +67,7 @@ class Headline:
 class Ranking:
     kind: str
     label: str
-    columns: list[tuple[str, str]]  # (indicator name, ColumnKind) shown after the composite score
+    columns: Sequence[tuple[str, str]]  # (indicator name, ColumnKind) shown after the composite score
     rows: list[dict[str, Any]]
     published: bool = False
     refused: str = ""  # why this viewer sees no ranking of this kind

@@ -58,7 +58,7 @@ class Dimension(models.TextChoices):
 
 
 TIME_DIMENSIONS = frozenset({Dimension.DAY, Dimension.WEEK, Dimension.MONTH})
-REGION_FIELDS = {Level.DISTRICT: "district_id", Level.STREET: "street_id", Level.COMMUNITY: "community_id",
+REGION_FIELDS: dict[str, str] = {Level.DISTRICT: "district_id", Level.STREET: "street_id", Level.COMMUNITY: "community_id",
                  Level.GRID: "grid_id"}
 REGISTERED_STATES = (CaseState.REGISTERED, CaseState.DISPATCHED, CaseState.HANDLED, CaseState.CHECKING,
                      CaseState.CHECKED, CaseState.CLOSED, CaseState.SUSPENDED)
@@ -194,8 +194,9 @@ def _group_expression(dimension: str, level: str | None) -> Any:
         return TruncMonth("reported_at", tzinfo=tz)
     if level:
         return F(REGION_FIELDS[level])
-    return F({Dimension.CLASS: "catalog_class_id", Dimension.SOURCE: "source",
-              Dimension.DEPARTMENT: "department_id", Dimension.STATE: "state"}[dimension])
+    columns: dict[str, str] = {Dimension.CLASS: "catalog_class_id", Dimension.SOURCE: "source",
+                               Dimension.DEPARTMENT: "department_id", Dimension.STATE: "state"}
+    return F(columns[dimension])
 
 
 def _metric_aggregates() -> dict[str, Any]:
@@ -297,8 +298,10 @@ Labels = dict[Any, tuple[str, str, str]]  # key → (label, code, drill code)
 def _labeller(dimension: str, level: str | None) -> Callable[[Iterable[Any]], Labels]:
     if level:
         return lambda keys: region_labels(keys, drillable=level != Level.GRID)
-    return {Dimension.CLASS: class_labels, Dimension.SOURCE: _source_labels,
-            Dimension.DEPARTMENT: _department_labels, Dimension.STATE: _state_labels}[dimension]
+    labellers: dict[str, Callable[[Iterable[Any]], Labels]] = {
+        Dimension.CLASS: class_labels, Dimension.SOURCE: _source_labels,
+        Dimension.DEPARTMENT: _department_labels, Dimension.STATE: _state_labels}
+    return labellers[dimension]
 
 
 def _by_ids(queryset: QuerySet, keys: Iterable[Any]) -> Iterator[Any]:

@@ -43,7 +43,7 @@ class Table:
     # Lines printed under the title (period, scope, generated at …).
     notes: list[str] = field(default_factory=list)
     # Per column, a ColumnKind value ("rate", "date" …); shorter than `columns` or empty → inferred.
-    kinds: list[str] = field(default_factory=list)
+    kinds: Sequence[str] = field(default_factory=list)
     # A short sheet name for Excel (at most 31 characters); empty: the title, shortened.
     sheet: str = ""
 

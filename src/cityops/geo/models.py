@@ -18,7 +18,7 @@ class Level(models.TextChoices):
     GRID = "grid", _("Unit grid (单元网格)")
 
 
-LEVEL_ORDER = [Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
+LEVEL_ORDER: list[str] = [Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
 # Code length per level: GB/T 2260 6-digit codes for city and district, 9-digit street, 12-digit
 # community, 15-character grid (district 6 + street 3 + community 3 + sequence 3).
 CODE_LENGTH: dict[str, int] = {Level.CITY: 6, Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12, Level.GRID: 15}
