@@ -54,7 +54,7 @@ MAX_POSITION_HOURS = 72
 MAX_TRACK_POINTS = 5000
 # Region level drawn by load at each zoom: districts far out, unit grids close in.
 LOAD_LEVELS = ((15, Level.GRID), (13, Level.COMMUNITY), (11, Level.STREET), (0, Level.DISTRICT))
-LEVEL_FIELD = {Level.GRID: "grid", Level.COMMUNITY: "community", Level.STREET: "street", Level.DISTRICT: "district"}
+LEVEL_FIELD: dict[str, str] = {Level.GRID: "grid", Level.COMMUNITY: "community", Level.STREET: "street", Level.DISTRICT: "district"}
 
 
 def require_centre_staff(user: AnyUser) -> None:
@@ -134,7 +134,7 @@ def check_viewport(bbox: BBox, zoom: int) -> None:
 
 def degrees_per_pixel(zoom: int) -> float:
     """Degrees of longitude per screen pixel at `zoom` (256-pixel web-map tiles)."""
-    return 360.0 / (TILE_PX * 2**zoom)
+    return 360.0 / (TILE_PX * 2.0**zoom)
 
 
 def _mercator_span(min_lat: float, max_lat: float) -> float:
@@ -380,11 +380,12 @@ def _day_start(day: str | dt.date | None) -> dt.datetime:
         value = day
     else:
         try:
-            value = parse_date(str(day))
+            parsed = parse_date(str(day))
         except ValueError:
-            value = None
-        if value is None:
+            parsed = None
+        if parsed is None:
             raise InvalidInput(_("day must be an ISO date such as 2026-11-21."), field="day")
+        value = parsed
     if not dt.date.min < value < dt.date.max:  # its day's end, and its midnight in UTC, must exist (else a 500)
         raise InvalidInput(_("day must be an ISO date such as 2026-11-21."), field="day")
     return timezone.make_aware(dt.datetime.combine(value, dt.time.min))
