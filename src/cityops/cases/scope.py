@@ -11,10 +11,10 @@ from cityops.core.permissions import is_platform_admin
 from cityops.org.models import Department
 
 if TYPE_CHECKING:
-    from cityops.core.typing import AnyUser
+    from cityops.core.typing import Actor
 
 
-def case_scope_q(user: AnyUser) -> Q:
+def case_scope_q(user: Actor) -> Q:
     """A filter keeping the cases `user` may see (admins: all; nobody without a scope: none)."""
     if is_platform_admin(user):
         return Q()
@@ -32,7 +32,7 @@ def case_scope_q(user: AnyUser) -> Q:
     return q
 
 
-def ensure_case_visible(user: AnyUser, case: Any) -> None:
+def ensure_case_visible(user: Actor, case: Any) -> None:
     """Raise NotFound (404) when `case` lies outside the user's scope."""
     from cityops.cases.models import Case
 
@@ -40,7 +40,7 @@ def ensure_case_visible(user: AnyUser, case: Any) -> None:
         raise NotFound("Case not found.")
 
 
-def case_visible(user: AnyUser, case: Any) -> bool:
+def case_visible(user: Actor, case: Any) -> bool:
     """Whether `user` sees `case` (`case_scope_q`'s rule), decided in memory when it can be: by the region scope,
     or — for a case no department holds yet, such as a new report — without asking about departments at all."""
     from cityops.cases.models import Case

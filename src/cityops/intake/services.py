@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,6 +15,9 @@ from cityops.cases.workflow import record_event
 from cityops.core.errors import InvalidInput, NotFound
 from cityops.core.permissions import require_role
 from cityops.org.models import Role
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
 
 # The tracking code's alphabet: no 0/O, 1/I/L, so a code read out on the phone is not misheard.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -49,7 +52,7 @@ def case_tracking_code_ensure(*, case: Case) -> str:
 # --- callers linked to an open case ----------------------------------------------------------------------------
 
 
-def case_caller_add(*, case: Case, actor: Any, caller_name: str = "", caller_contact: str = "", note: str = "",
+def case_caller_add(*, case: Case, actor: Actor, caller_name: str = "", caller_contact: str = "", note: str = "",
                     channel: str = Source.HOTLINE, at: datetime | None = None) -> Case:
     """Record another caller (来电) about an open case instead of a new case: a `case.caller_added` event."""
     at = at or timezone.now()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cityops.cases.duplicates import find_duplicates
 from cityops.cases.models import Case
@@ -13,10 +13,13 @@ from cityops.core.permissions import region_scope_q
 from cityops.geo.locate import locate
 from cityops.geo.models import Region
 
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
+
 MAX_PLACES = 10
 
 
-def place_search(*, user: Any, q: str) -> list[Region]:
+def place_search(*, user: AnyUser, q: str) -> list[Region]:
     """Regions of the user's scope whose name or code contains `q` (streets, communities, grids…), at most 10."""
     term = (q or "").strip()
     if len(term) < 1:
@@ -27,7 +30,7 @@ def place_search(*, user: Any, q: str) -> list[Region]:
     return list(by_name.order_by("path")[:MAX_PLACES])
 
 
-def open_cases_near(*, user: Any, catalog_class: CatalogClass, lon: float, lat: float) -> list[Case]:
+def open_cases_near(*, user: AnyUser, catalog_class: CatalogClass, lon: float, lat: float) -> list[Case]:
     """Open cases of the class near the point (the duplicate rule of the class) that the user may see."""
     if locate(lon, lat) is None:
         return []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +19,9 @@ from cityops.core.permissions import require_role
 from cityops.intake.services import case_caller_add, case_tracking_code_ensure
 from cityops.org.models import Role
 
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
+
 
 @dataclass
 class CallResult:
@@ -27,7 +30,7 @@ class CallResult:
     tracking_code: str
 
 
-def hotline_call_take(*, actor: Any, caller_phone: str, caller_name: str = "", catalog_class: CatalogClass | str,
+def hotline_call_take(*, actor: Actor, caller_phone: str, caller_name: str = "", catalog_class: CatalogClass | str,
                       description: str, lon: float, lat: float, address: str = "", duplicate_of: Case | None = None,
                       idempotency_key: str | None = None, at: datetime | None = None) -> CallResult:
     """Take a hotline call (热线受理): a new case from the hotline, or the caller added to an open case.

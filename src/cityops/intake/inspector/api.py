@@ -5,9 +5,8 @@ Every endpoint needs the inspector role (403 otherwise); the browser session sen
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import StrictBool
 
@@ -23,13 +22,16 @@ from cityops.intake.inspector import services as svc
 from cityops.org.models import Role
 from cityops.tracking.services import position_ping_record
 
+if TYPE_CHECKING:
+    from cityops.core.typing import AuthedRequest, User
+
 router = Router()
 # Each operation id is pinned to the name it had before intake's channels became sub-packages: clients
 # generated from the published schema keep working.
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut}
 
 
-def _inspector(request: HttpRequest, scope: str = "cases:read") -> Any:
+def _inspector(request: AuthedRequest, scope: str = "cases:read") -> User:
     user = request.auth
     require_role(user, Role.INSPECTOR)
     require_token_scope(user, scope)
@@ -91,13 +93,13 @@ class TaskOut(Schema):
 
 @router.get("/grids", response={200: dict, 403: ErrorOut}, summary="My unit grids as GeoJSON",
             operation_id="cityops_intake_inspector_api_grids")
-def grids(request: HttpRequest) -> dict:
+def grids(request: AuthedRequest) -> dict:
     return sel.my_grids(user=_inspector(request, "geo:read"))
 
 
 @router.get("/tasks", response={200: list[TaskOut], 403: ErrorOut}, summary="Cases waiting for me to verify or check",
             operation_id="cityops_intake_inspector_api_tasks")
-def tasks(request: HttpRequest) -> list[dict[str, Any]]:
+def tasks(request: AuthedRequest) -> list[dict[str, Any]]:
     return [task_row(case) for case in sel.my_tasks(user=_inspector(request))[:100]]
 
 
@@ -111,7 +113,7 @@ def task_row(case: Any) -> dict[str, Any]:
 
 @router.post("/tasks/{number}/verify", response={200: TaskOut, **ERRORS}, summary="Verify on site (属实 / 不属实)",
              operation_id="cityops_intake_inspector_api_verify")
-def verify(request: HttpRequest, number: str, payload: DecisionIn) -> dict[str, Any]:
+def verify(request: AuthedRequest, number: str, payload: DecisionIn) -> dict[str, Any]:
     user = _inspector(request, "cases:write")
     case = case_services.case_verify(case=_task(user, number), actor=user, version=payload.version,
                                      confirmed=payload.yes, note=payload.note)
@@ -120,14 +122,14 @@ def verify(request: HttpRequest, number: str, payload: DecisionIn) -> dict[str, 
 
 @router.post("/tasks/{number}/check", response={200: TaskOut, **ERRORS}, summary="Check the fix (通过 / 不通过)",
              operation_id="cityops_intake_inspector_api_check")
-def check(request: HttpRequest, number: str, payload: DecisionIn) -> dict[str, Any]:
+def check(request: AuthedRequest, number: str, payload: DecisionIn) -> dict[str, Any]:
     user = _inspector(request, "cases:write")
     case = case_services.case_check(case=_task(user, number), actor=user, version=payload.version,
                                     passed=payload.yes, note=payload.note)
     return task_row(case)
 
 
-def _task(user: Any, number: str) -> Any:
+def _task(user: User, number: str) -> Any:
     case = sel.my_task(user=user, number=number)
     if case is None:
         # Not waiting for this inspector (any more): the generic lookup answers 404 or shows its state.
@@ -138,7 +140,7 @@ def _task(user: Any, number: str) -> Any:
 @router.get("/classes", response={200: list[dict], 403: ErrorOut, 422: ErrorOut},
             summary="Class picker: my recent classes, then those of open cases nearby, then by name or pinyin",
             operation_id="cityops_intake_inspector_api_classes")
-def classes(request: HttpRequest, lon: float | None = Query(None, ge=-180, le=180),
+def classes(request: AuthedRequest, lon: float | None = Query(None, ge=-180, le=180),
             lat: float | None = Query(None, ge=-90, le=90), q: str = Query("", max_length=40)) -> list[dict[str, Any]]:
     user = _inspector(request, "catalog:read")
     return sel.class_choices(user=user, lon=lon, lat=lat, q=q)
@@ -147,7 +149,7 @@ def classes(request: HttpRequest, lon: float | None = Query(None, ge=-180, le=18
 @router.get("/components", response={200: list[dict], 403: ErrorOut, 422: ErrorOut},
             summary="Components nearest to a point (within 200 m)",
             operation_id="cityops_intake_inspector_api_components")
-def components(request: HttpRequest, lon: float = Query(..., ge=-180, le=180),
+def components(request: AuthedRequest, lon: float = Query(..., ge=-180, le=180),
                lat: float = Query(..., ge=-90, le=90)) -> list[dict[str, Any]]:
     return sel.nearby_components(user=_inspector(request, "assets:read"), lon=lon, lat=lat)
 
@@ -155,7 +157,7 @@ def components(request: HttpRequest, lon: float = Query(..., ge=-180, le=180),
 @router.post("/reports", response={200: ReportOut, 201: ReportOut, **ERRORS},
              summary="Report a problem with photos (idempotent with Idempotency-Key)",
              operation_id="cityops_intake_inspector_api_report")
-def report(request: HttpRequest, payload: ReportIn,
+def report(request: AuthedRequest, payload: ReportIn,
            idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=80)) -> Status:
     """Create a case; a resend with the same `Idempotency-Key` answers 200 with the same case, photos not doubled.
 
@@ -183,7 +185,7 @@ def _class_ref(ref: str) -> str:
     return ref if ":" in ref else f"matter:{ref}"
 
 
-def _component(user: Any, ident: str) -> Any:
+def _component(user: User, ident: str) -> Any:
     from cityops.assets.selectors import component_get_for_user
 
     try:
@@ -195,7 +197,7 @@ def _component(user: Any, ident: str) -> Any:
 @router.post("/pings", response={200: PingOut, 201: PingOut, 403: ErrorOut, 422: ErrorOut},
              summary="My position while on duty (at most one stored per 10 s)",
              operation_id="cityops_intake_inspector_api_ping")
-def ping(request: HttpRequest, payload: PingIn) -> Status:
+def ping(request: AuthedRequest, payload: PingIn) -> Status:
     """Store my position. An inspector's point outside every unit grid is kept without a grid (a patrol may cross
     the city's edge); for anyone else (an administrator) it is refused: 422 `outside_service_area` naming `lon`."""
     user = _inspector(request, "cases:write")

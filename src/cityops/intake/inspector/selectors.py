@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Max, QuerySet
 
@@ -14,6 +14,9 @@ from cityops.catalog.selectors import catalog_class_search, classes_for_report
 from cityops.geo.models import Level, Region
 from cityops.geo.selectors import region_feature_collection
 
+if TYPE_CHECKING:
+    from cityops.core.typing import User
+
 RECENT_CLASSES = 5
 NEARBY_CLASSES = 5
 NEARBY_RADIUS_M = 500.0
@@ -22,7 +25,7 @@ EARTH_RADIUS_M = 6_371_000.0
 TASK_STATES = (CaseState.VERIFYING, CaseState.CHECKING)
 
 
-def my_grids(*, user: Any) -> dict:
+def my_grids(*, user: User) -> dict:
     """The unit grids of the user's scope as GeoJSON, each marked `mine` when the user is its inspector."""
     collection = region_feature_collection(user=user, level=Level.GRID)
     mine = set(Region.objects.filter(inspectors=user, level=Level.GRID).values_list("code", flat=True))
@@ -45,18 +48,18 @@ def _grid_feature(region: Region) -> dict:
                            "level": region.level}}
 
 
-def my_tasks(*, user: Any) -> QuerySet[Case]:
+def my_tasks(*, user: User) -> QuerySet[Case]:
     """Cases waiting for the user to verify (核实) or check (核查), earliest deadline first."""
     qs = Case.objects.filter(queue_q(user), state__in=TASK_STATES)
     return with_console_relations(qs).order_by("due_at", "id")
 
 
-def my_task(*, user: Any, number: str) -> Case | None:
+def my_task(*, user: User, number: str) -> Case | None:
     """One of the user's tasks by number, or None when it is not (or no longer) waiting for them."""
     return my_tasks(user=user).filter(number=number).first()
 
 
-def class_choices(*, user: Any, lon: float | None, lat: float | None, q: str = "") -> list[dict[str, Any]]:
+def class_choices(*, user: User, lon: float | None, lat: float | None, q: str = "") -> list[dict[str, Any]]:
     """Matter classes for the picker: the user's recent ones, then those of open cases nearby, then the rest."""
     candidates = catalog_class_search(q=q, kind=ClassKind.MATTER) if q.strip() else classes_for_report()
     recent = _recent_class_ids(user)
@@ -79,7 +82,7 @@ def _class_row(group: str, klass: CatalogClass) -> dict[str, Any]:
             "name_en": klass.name_en, "group": group}
 
 
-def _recent_class_ids(user: Any) -> list[int]:
+def _recent_class_ids(user: User) -> list[int]:
     rows = (Case.objects.filter(reporter=user).values("catalog_class_id").annotate(last=Max("reported_at"))
             .order_by("-last")[:RECENT_CLASSES])
     return [row["catalog_class_id"] for row in rows]
@@ -98,7 +101,7 @@ def _nearby_class_ids(lon: float, lat: float) -> list[int]:
     return ordered[:NEARBY_CLASSES]
 
 
-def nearby_components(*, user: Any, lon: float, lat: float) -> list[dict[str, Any]]:
+def nearby_components(*, user: User, lon: float, lat: float) -> list[dict[str, Any]]:
     """Components around the point, closest first, for picking the one the report is about."""
     from cityops.assets.selectors import component_summary, components_nearest
 

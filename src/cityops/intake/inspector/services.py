@@ -6,7 +6,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext as _
@@ -18,6 +18,9 @@ from cityops.core.errors import InvalidInput
 from cityops.core.permissions import require_role
 from cityops.core.uploads import check_image
 from cityops.org.models import Role
+
+if TYPE_CHECKING:
+    from cityops.core.typing import User
 
 MAX_PHOTOS = 6
 
@@ -41,7 +44,7 @@ def decode_photo(data: str, *, index: int) -> SimpleUploadedFile:
 
 
 def inspector_report(
-    *, actor: Any, catalog_class: Any, description: str, lon: float, lat: float, photos: list[Any],
+    *, actor: User, catalog_class: Any, description: str, lon: float, lat: float, photos: list[Any],
     idempotency_key: str | None, address: str = "", component: Any = None, self_handled: bool = False,
     result: str = "", at: datetime | None = None,
 ) -> FieldReport:
@@ -64,7 +67,7 @@ def inspector_report(
     return FieldReport(outcome, _attach_missing(outcome.case, actor, photos))
 
 
-def _attach_missing(case: Case, actor: Any, photos: list[Any]) -> int:
+def _attach_missing(case: Case, actor: User, photos: list[Any]) -> int:
     """Attach the photos not yet on the case, in order.
 
     The photos of one report are attached one by one after the case is saved; a connection lost halfway

@@ -21,7 +21,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -36,6 +36,9 @@ from cityops.core.errors import DomainError, InvalidInput, NotFound
 from cityops.core.permissions import ensure_path_visible, is_platform_admin
 from cityops.geo.locate import Crs, OutsideServiceArea, locate_or_raise
 from cityops.intake.models import InboxReport, InboxState, ReportBatch
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor, AnyUser, User
 
 logger = logging.getLogger("cityops.intake.inbox")
 
@@ -78,7 +81,7 @@ class BatchAck:
 # --- receiving ------------------------------------------------------------------------------------------------
 
 
-def batch_receive(*, actor: Any, items: Sequence[Mapping[str, Any]], at: datetime | None = None) -> BatchAck:
+def batch_receive(*, actor: User, items: Sequence[Mapping[str, Any]], at: datetime | None = None) -> BatchAck:
     """Check and store a batch of reports (one transaction); per item: accepted, duplicate or refused."""
     at = at or timezone.now()
     case_services.require_reporter(actor)
@@ -109,7 +112,7 @@ def batch_receive(*, actor: Any, items: Sequence[Mapping[str, Any]], at: datetim
     return BatchAck(batch, acks)
 
 
-def _check_item(actor: Any, index: int, raw: Mapping[str, Any],
+def _check_item(actor: Actor, index: int, raw: Mapping[str, Any],
                 seen: Mapping[str, tuple[ItemAck, dict[str, Any]]]) -> tuple[ItemAck, dict[str, Any] | None]:
     """The item's acknowledgement and, when it is good and new in this batch, the payload to store."""
     key = str(raw.get("idempotency_key") or "").strip()
@@ -130,7 +133,7 @@ def _check_item(actor: Any, index: int, raw: Mapping[str, Any],
     return ack, payload
 
 
-def _clean(actor: Any, raw: Mapping[str, Any]) -> dict[str, Any]:
+def _clean(actor: Actor, raw: Mapping[str, Any]) -> dict[str, Any]:
     """The report to store, checked in-process (no query once the catalogue copy is warm)."""
     ref = raw.get("class")
     if not isinstance(ref, str) or not ref.strip():
@@ -179,7 +182,7 @@ def _number(value: Any, name: str) -> float:
     return float(value)
 
 
-def _source(actor: Any, requested: Any) -> str:
+def _source(actor: Actor, requested: Any) -> str:
     """The item's channel: an integration token reports through the integration channels, staff through theirs."""
     via_token = getattr(actor, "via_token", None) is not None
     allowed = TOKEN_SOURCES if via_token else STAFF_SOURCES
@@ -193,7 +196,7 @@ def _source(actor: Any, requested: Any) -> str:
     return requested
 
 
-def _store(actor: Any, acks: list[ItemAck], good: dict[str, tuple[ItemAck, dict[str, Any]]],
+def _store(actor: User, acks: list[ItemAck], good: dict[str, tuple[ItemAck, dict[str, Any]]],
            at: datetime) -> ReportBatch:
     """One transaction: the batch, and one bulk insert of the items whose keys are new (the others are answered
     with the item stored before)."""
@@ -222,7 +225,7 @@ def _store(actor: Any, acks: list[ItemAck], good: dict[str, tuple[ItemAck, dict[
 # --- reading --------------------------------------------------------------------------------------------------
 
 
-def batch_get_for_user(*, user: Any, batch_id: int) -> ReportBatch:
+def batch_get_for_user(*, user: AnyUser, batch_id: int) -> ReportBatch:
     """A batch its submitter (or an administrator) may look at; NotFound otherwise."""
     batch = ReportBatch.objects.filter(pk=batch_id).first()
     if batch is None or not (batch.submitted_by_id == user.pk or is_platform_admin(user)):

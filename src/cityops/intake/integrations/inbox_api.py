@@ -9,14 +9,16 @@ the reason). Writing needs the token scope `cases:write`, reading `cases:read`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from cityops.cases.schemas import ErrorOut
 from cityops.core.permissions import require_token_scope
 from cityops.intake.integrations import inbox
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AuthedRequest
 
 router = Router()
 # Each operation id is pinned to the name it had before intake's channels became sub-packages: clients
@@ -70,7 +72,7 @@ class BatchOut(Schema):
 @router.post("", response={202: BatchAckOut, 403: ErrorOut, 422: ErrorOut},
              summary="Report a batch, store first (202 once stored; the worker makes the cases)",
              operation_id="cityops_intake_inbox_api_batch_post")
-def batch_post(request: HttpRequest, payload: BatchIn) -> Status:
+def batch_post(request: AuthedRequest, payload: BatchIn) -> Status:
     """Up to 1,000 reports in one request, acknowledged once durably stored; resending an item with the same
     `idempotency_key` (in this batch or a later one) answers `duplicate` with the first item: one case either way."""
     require_token_scope(request.auth, "cases:write")
@@ -94,7 +96,7 @@ def _ack_row(ack: inbox.ItemAck) -> dict[str, Any]:
 
 @router.get("/{batch_id}", response={200: BatchOut, 404: ErrorOut}, summary="A batch and the state of its items",
             operation_id="cityops_intake_inbox_api_batch_get")
-def batch_get(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+def batch_get(request: AuthedRequest, batch_id: int) -> dict[str, Any]:
     """Each stored item: pending, processing, done (with its case number) or failed (with the reason)."""
     require_token_scope(request.auth, "cases:read")
     batch = inbox.batch_get_for_user(user=request.auth, batch_id=batch_id)

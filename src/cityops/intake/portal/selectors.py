@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -22,6 +22,9 @@ from cityops.core.errors import InvalidInput
 from cityops.geo.models import Region
 from cityops.intake.models import PublicCategory
 from cityops.intake.portal.services import case_by_tracking_code
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
 
 # States a report reaches only after an acceptor took it in: its text and photos may then be shown.
 ACCEPTED_STATES = frozenset({
@@ -234,7 +237,7 @@ def _nearby_row(case: Case, labels: dict[int, str]) -> dict[str, Any]:
     }
 
 
-def moderation_queue(*, user: Any, limit: int = 100) -> list[Case]:
+def moderation_queue(*, user: AnyUser, limit: int = 100) -> list[Case]:
     """Citizen reports not yet accepted, in the acceptor's scope, oldest first (审核队列)."""
     from cityops.cases.models import Source
     from cityops.cases.scope import case_scope_q

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,6 +30,9 @@ from cityops.intake.portal.challenge import challenge_check
 from cityops.intake.ratelimit import rate_limit_hit
 from cityops.intake.services import case_tracking_code_ensure, tracking_code_new
 from cityops.org.models import Role
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
 
 PORTAL_ACTOR = "portal"
 MAX_PHOTOS = 3
@@ -222,7 +225,7 @@ def _fallback_category(case: Case) -> PublicCategory:
 # --- moderation (acceptors) ------------------------------------------------------------------------------
 
 
-def case_public_hide(*, case: Case, actor: Any, hidden: bool = True, note: str = "") -> Case:
+def case_public_hide(*, case: Case, actor: Actor, hidden: bool = True, note: str = "") -> Case:
     """Hide (or show again) a report's text and photos on the public pages (审核屏蔽); acceptors only."""
     if not is_platform_admin(actor):
         require_role(actor, Role.ACCEPTOR)
