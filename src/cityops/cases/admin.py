@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from cityops.cases.models import Case, CaseEvent, CaseNumberCounter, CaseRequest, CaseStageClock
@@ -18,13 +19,13 @@ from cityops.cases.models import Case, CaseEvent, CaseNumberCounter, CaseRequest
 class ReadOnlyAdminMixin:
     """View permission only: no add, change or delete from the admin."""
 
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from cityops.notify.models import MessageTemplate, Notification, OutboxMessage
@@ -22,13 +23,13 @@ class NotificationAdmin(admin.ModelAdmin):
     fields = ["recipient", "kind", "case", "title", "body", "url", "created_at", "read_at"]
     readonly_fields = fields
 
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -53,14 +54,14 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         return obj.last_error[:80]
 
     @admin.action(description=_("Retry now"))
-    def retry_now(self, request: Any, queryset: Any) -> None:
+    def retry_now(self, request: HttpRequest, queryset: Any) -> None:
         count = outbox_retry(messages=queryset, actor=request.user)
         self.message_user(request, _("%(n)d messages will be sent again.") % {"n": count})
 
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
