@@ -348,7 +348,8 @@ class _DemoCases:
         if plan.override or case.proposed_department is None:
             choices = [d for d in self.override_targets if d.id != case.proposed_department_id]
             department = self.rng.choice(choices)
-        return step(case_dispatch, case, self.dispatcher, department=department)
+        dispatched: Case = step(case_dispatch, case, self.dispatcher, department=department)
+        return dispatched
 
     def handling(self, case: Case, plan: _Plan, step: Any) -> Case:
         """处置: urge, pass down, extension, return, suspension as planned, then the handler's result."""
@@ -356,7 +357,7 @@ class _DemoCases:
             raise _Stop
         if plan.urge:
             case = step(case_urge, case, self.leader)
-        if plan.pass_down and case.department_id and (office := self.street_office_of.get(case.street_id)) \
+        if plan.pass_down and case.department is not None and (office := self.street_office_of.get(case.street_id)) \
                 and office.path.startswith(case.department.path):
             case = step(case_pass_down, case, self.handler_for(case), unit=office)
         if plan.extension:
@@ -378,7 +379,9 @@ class _DemoCases:
             if plan.suspension == "stay":
                 raise _Stop
             case = step(case_resume, case, self.shift_leader, wait=timedelta(days=self.rng.uniform(1, 5)))
-        return step(case_handle, case, self.handler_for(case), result=self.rng.choice(RESULTS), late=plan.late)
+        handled: Case = step(case_handle, case, self.handler_for(case), result=self.rng.choice(RESULTS),
+                             late=plan.late)
+        return handled
 
     def handler_for(self, case: Case) -> Any:
         return self.handler_of[case.handling_unit_id or case.department_id]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.hashers import make_password
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -213,7 +213,7 @@ _GROUPS = [
 ]
 
 
-def _users(**filters: Any):
+def _users(**filters: Any) -> QuerySet[User]:
     return (
         User.objects.filter(**filters)
         .select_related("scope_region", "scope_department")
