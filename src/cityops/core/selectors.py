@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from cityops.core.permissions import is_platform_admin, region_scope_q
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
 
 # From this month on, the next year's holiday arrangement is expected (the State Council usually publishes it in
 # November) and administrators are reminded until it is entered.
@@ -47,7 +50,7 @@ def missing_arrangement_years(*, today: date) -> list[int]:
     return [year for year in years if year not in entered]
 
 
-def calendar_notice_for_user(*, user: Any, today: date | None = None) -> list[int]:
+def calendar_notice_for_user(*, user: AnyUser, today: date | None = None) -> list[int]:
     """The missing arrangement years to tell `user` about: administrators only (they can enter them)."""
     if not is_platform_admin(user):
         return []

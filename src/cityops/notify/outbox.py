@@ -14,7 +14,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -26,6 +26,9 @@ from cityops.core.audit import audit_log
 from cityops.notify.backends import backend_for
 from cityops.notify.models import Channel, MessageTemplate, OutboxMessage, OutboxState, TemplateLanguage
 from cityops.notify.template_defaults import DEFAULTS
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
 
 logger = logging.getLogger("cityops.notify.outbox")
 BACKOFF_CAP_MINUTES = 60
@@ -142,7 +145,7 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), BACKOFF_CAP_MINUTES))
 
 
-def outbox_retry(*, messages: QuerySet[OutboxMessage], actor: Any) -> int:
+def outbox_retry(*, messages: QuerySet[OutboxMessage], actor: Actor) -> int:
     """Make failed or dead messages due now (one more try each); returns how many."""
     with transaction.atomic():
         # By id, without the caller's joins (an admin list joins the case; FOR UPDATE refuses outer joins).
