@@ -17,9 +17,14 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
+        from cityops.cases import notices
+        from cityops.cases.subscribers import case_event_subscribe
         from cityops.core.signals import calendar_changed
 
         calendar_changed.connect(_recompute_clocks, dispatch_uid="cases.clocks.recompute")
+        # The first subscribers of every case event, in this order (cases.subscribers); other apps' follow.
+        case_event_subscribe("cases.staff_notices", notices.staff_notices)
+        case_event_subscribe("cases.citizen_messages", notices.citizen_messages)
 
 
 def _recompute_clocks(*, first: date, last: date, actor: Actor, reason: str, **kwargs: Any) -> int:

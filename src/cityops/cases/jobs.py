@@ -1,7 +1,8 @@
 """The SLA clock's periodic work for `cityops worker`: overdue marks and deadline warnings.
 
-Both are recorded as case events (`case.overdue`, `case.deadline_warning`), and the people who act on the case in
-its current state are notified once the batch commits (`cityops.notify.hooks.sla_event_notify`).
+Both are recorded as case events (`case.overdue`, `case.deadline_warning`), handed to the case event subscribers
+as one batch once it commits (`cases.subscribers`): the people who act on the case in its current state are
+notified (`cases.notices`).
 Flags set by the clock do not bump the case version: they are not a change an actor could conflict with, and a
 user's pending action must not be refused with 409 because a deadline passed while they looked at the case.
 """
@@ -14,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from cityops.cases.models import OPEN_STATES, Case, CaseEvent, CaseState
+from cityops.cases.subscribers import case_events_publish
 from cityops.core.jobs import periodic
-from cityops.notify.hooks import sla_event_notify
 
 # A suspended (挂账) case's clock is stopped: it is neither warned nor overdue while it waits.
 RUNNING_STATES = sorted(OPEN_STATES - {CaseState.SUSPENDED})
@@ -69,10 +70,10 @@ def _flag_batch(candidates, *, flag: str, action: str, now: datetime) -> int:
             return 0
         # One conditional UPDATE for the batch; the condition repeats the flag so a row is never flagged twice.
         Case.objects.filter(pk__in=[row[0] for row in claimed], **{flag: False}).update(**{flag: True})
-        CaseEvent.objects.bulk_create([
+        events = CaseEvent.objects.bulk_create([
             CaseEvent(case_id=case_id, at=now, actor_label=ACTOR_LABEL, action=action, from_state=state,
                       to_state=state, data={"stage": stage, "due_at": due_at.isoformat() if due_at else None})
             for case_id, state, stage, due_at in claimed
         ])
-        sla_event_notify(case_ids=[row[0] for row in claimed], action=action)  # after this batch commits
+        case_events_publish(events)  # one batch, after it commits
         return len(claimed)

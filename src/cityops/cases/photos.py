@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cityops.cases.models import OPEN_STATES, Case, CaseEvent, CasePhoto, PhotoPhase
 from cityops.cases.scope import case_scope_q, ensure_case_visible
+from cityops.cases.subscribers import case_events_publish
 from cityops.cases.workflow import handler_responsible
 from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -114,8 +115,9 @@ def _store(case: Case, actor: Actor, upload: Any, phase: str, image_format: str,
 
 def _record(case: Case, actor: Actor, photo: CasePhoto) -> None:
     data = {"photo_id": photo.pk, "phase": photo.phase, "file": photo.image.name}
-    CaseEvent.objects.create(case=case, at=photo.uploaded_at, actor=actor if is_user(actor) else None,
-                             actor_label=_actor_label(actor), action="case.photo_added", data=data)
+    event = CaseEvent.objects.create(case=case, at=photo.uploaded_at, actor=actor if is_user(actor) else None,
+                                     actor_label=_actor_label(actor), action="case.photo_added", data=data)
+    case_events_publish([event])
     audit_log(actor=actor, action="case.photo_added", obj=case, data={"number": case.number, **data})
 
 

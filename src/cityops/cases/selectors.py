@@ -19,6 +19,7 @@ from cityops.cases.events import event_label
 from cityops.cases.models import Case, CaseEvent, CaseState, Source
 from cityops.cases.photos import case_photo_url
 from cityops.cases.scope import case_scope_q, case_visible, ensure_case_visible
+from cityops.cases.workflow import allowed_actions
 from cityops.catalog.models import CatalogClass
 from cityops.catalog.selectors import catalog_class_from_ref, catalog_class_search
 from cityops.core.errors import DomainError, InvalidInput, NotFound
@@ -452,17 +453,11 @@ def case_request_row(request: Any) -> dict[str, Any]:
 
 
 def allowed_actions_for(*, case: Case, user: AnyUser) -> list[str]:
-    """The workflow actions `user` may take on `case` now (empty until the workflow module provides them)."""
-    try:
-        from cityops.cases.workflow import allowed_actions
-    except ImportError:
-        return []
+    """The workflow actions `user` may take on `case` now."""
     return list(allowed_actions(case=case, user=user))
 
 
 def _allowed_actions(*, case: Case, user: AnyUser, pending: set[str]) -> list[str]:
-    from cityops.cases.workflow import allowed_actions
-
     return list(allowed_actions(case=case, user=user, pending=pending))
 
 

@@ -5,6 +5,7 @@ transaction, compares the version the actor saw (`StaleVersion`, 409), moves the
 `cases.workflow.transition` (which refuses an illegal move, 409), and writes a `CaseEvent` in the same
 transaction. `version=None` skips the comparison: for the system and commands only; the API and the console
 always pass the version they showed. `at` places the change in time (default now), so history can be written.
+Nothing here notifies anyone: each event reaches its subscribers after commit (`cases.subscribers`).
 """
 
 from __future__ import annotations
@@ -47,8 +48,6 @@ from cityops.core.errors import Conflict, InvalidInput, NotFound
 from cityops.core.permissions import ensure_path_visible, is_platform_admin, is_user, require_role
 from cityops.core.uploads import check_image
 from cityops.geo.locate import Location, locate_or_raise
-from cityops.notify.hooks import case_event_notify
-from cityops.notify.models import NotificationKind
 from cityops.org.models import Department, Role
 
 if TYPE_CHECKING:
@@ -324,9 +323,7 @@ def _cancel_moot_requests(case: Case, *, actor: Actor, at: datetime) -> None:
 def case_send_to_verify(*, case: Case, actor: Actor, version: int | None, note: str = "",
                         at: datetime | None = None) -> Case:
     """Send a report to the grid's inspector for verification (核实)."""
-    case = _step(case, "send_to_verify", actor=actor, version=version, note=note, at=at)
-    case_event_notify(case=case, kind=NotificationKind.NEW_TASK, actor=actor, at=at)
-    return case
+    return _step(case, "send_to_verify", actor=actor, version=version, note=note, at=at)
 
 
 def case_verify(*, case: Case, actor: Actor, version: int | None, confirmed: bool, note: str = "",
@@ -356,7 +353,6 @@ def case_register(*, case: Case, actor: Actor, version: int | None, note: str = 
             locked.department, locked.handling_unit = target, None
             data = {"department": target.code, "auto": True, "reason": locked.proposal_reason}
             transition(locked, "dispatch", actor="auto-dispatch", data=data, at=at, public=True)
-            case_event_notify(case=locked, kind=NotificationKind.NEW_TASK, actor=actor, at=at)
     return locked
 
 
@@ -377,9 +373,7 @@ def case_dispatch(*, case: Case, actor: Actor, version: int | None, department: 
         return {"department": target.code, "overridden": locked.dispatch_overridden,
                 "proposed": locked.proposed_department.code if locked.proposed_department else None}
 
-    case = _step(case, "dispatch", actor=actor, version=version, note=note, at=at, change=change, public=True)
-    case_event_notify(case=case, kind=NotificationKind.NEW_TASK, actor=actor, at=at)
-    return case
+    return _step(case, "dispatch", actor=actor, version=version, note=note, at=at, change=change, public=True)
 
 
 def _resolve_department(value: Department | str, *, field_name: str) -> Department:
@@ -432,9 +426,7 @@ def _required_text(value: str, name: str, limit: int) -> str:
 def case_send_to_check(*, case: Case, actor: Actor, version: int | None, note: str = "",
                        at: datetime | None = None) -> Case:
     """Send a handled case to an inspector for the on-site check (核查)."""
-    case = _step(case, "send_to_check", actor=actor, version=version, note=note, at=at)
-    case_event_notify(case=case, kind=NotificationKind.NEW_TASK, actor=actor, at=at)
-    return case
+    return _step(case, "send_to_check", actor=actor, version=version, note=note, at=at)
 
 
 def case_check(*, case: Case, actor: Actor, version: int | None, passed: bool, note: str = "",
@@ -466,9 +458,7 @@ def case_urge(*, case: Case, actor: Actor, version: int | None, note: str = "", 
     def change(locked: Case) -> None:
         locked.is_urged = True
 
-    case = _step(case, "urge", actor=actor, version=version, note=note, at=at, change=change)
-    case_event_notify(case=case, kind=NotificationKind.URGED, actor=actor, at=at)
-    return case
+    return _step(case, "urge", actor=actor, version=version, note=note, at=at, change=change)
 
 
 def case_merge(*, case: Case, master: Case, actor: Actor, version: int | None, note: str = "",
@@ -489,9 +479,7 @@ def case_merge(*, case: Case, master: Case, actor: Actor, version: int | None, n
                      data={"duplicate": locked.number}, at=when)
         return {"master": master.number}
 
-    case = _step(case, "merge", actor=actor, version=version, note=note, at=when, change=change, public=True)
-    case_event_notify(case=case, kind=NotificationKind.MERGED, actor=actor, at=when)
-    return case
+    return _step(case, "merge", actor=actor, version=version, note=note, at=when, change=change, public=True)
 
 
 def case_resume(*, case: Case, actor: Actor, version: int | None, note: str = "", at: datetime | None = None) -> Case:
@@ -523,7 +511,6 @@ def case_request_create(*, case: Case, actor: Actor, version: int | None, kind: 
                                   void_reason=void_reason, actor=actor, at=at)
         data = {"request": request.pk, "kind": kind, "extra_minutes": extra_minutes, "void_reason": void_reason}
         transition(locked, ask, actor=actor, note=text, data=data, at=at)
-        case_event_notify(case=locked, kind=NotificationKind.REQUEST_PENDING, actor=actor, request=request, at=at)
     return request
 
 
@@ -579,7 +566,6 @@ def case_request_decide(*, request: CaseRequest, actor: Actor, approve: bool, no
             _apply_request(locked, request, apply, actor=actor, note=note, at=at)
         else:
             _record_rejection(locked, request, actor=actor, note=note, at=at)
-        case_event_notify(case=locked, kind=NotificationKind.REQUEST_DECIDED, actor=actor, request=request, at=at)
     return request
 
 

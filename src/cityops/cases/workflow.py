@@ -37,6 +37,7 @@ from cityops.cases.models import (
     RequestKind,
     RequestState,
 )
+from cityops.cases.subscribers import case_events_publish
 from cityops.core.errors import Conflict, Forbidden
 from cityops.core.permissions import is_platform_admin, is_user, require_role
 from cityops.org.models import Role
@@ -158,12 +159,14 @@ def transition(case: Case, name: str, *, actor: Actor, note: str = "", data: dic
 
 def record_event(case: Case, action: str, *, actor: Actor, from_state: str = "", to_state: str = "", note: str = "",
                  data: dict | None = None, at: datetime | None = None, public: bool = False) -> CaseEvent:
-    """Write one history row for `case` (the case's audit trail)."""
+    """Write one history row for `case` (the case's audit trail); its subscribers hear of it after commit."""
     user, label = describe_actor(actor)
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case, at=at or timezone.now(), actor=user, actor_label=label[:150], action=action,
         from_state=from_state, to_state=to_state, note=note, data=data or {}, public=public,
     )
+    case_events_publish([event])
+    return event
 
 
 def describe_actor(actor: Actor) -> tuple[Any, str]:

@@ -8,6 +8,6 @@ class IntakeConfig(AppConfig):
     verbose_name = _("Intake channels")
 
     def ready(self) -> None:
-        from cityops.intake.integrations import webhooks
+        from cityops.intake.integrations import callbacks
 
-        webhooks.connect()
+        callbacks.connect()

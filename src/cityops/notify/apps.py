@@ -6,8 +6,3 @@ class NotifyConfig(AppConfig):
     name = "cityops.notify"
     label = "notify"
     verbose_name = _("Notifications")
-
-    def ready(self) -> None:
-        from cityops.notify import outbound
-
-        outbound.connect()

@@ -93,18 +93,6 @@ def register_secret_resolver(kind: str, resolve: Callable[[str], str]) -> None:
     _SECRET_RESOLVERS[kind] = resolve
 
 
-def _integration_source_secret(ident: str) -> str:
-    from cityops.intake.models import IntegrationSource
-
-    if not ident.isdigit():
-        return ""
-    return IntegrationSource.objects.filter(pk=int(ident)).values_list("secret", flat=True).first() or ""
-
-
-# Status callbacks to an external system are signed with the secret it signs its own reports with.
-register_secret_resolver("intake.source", _integration_source_secret)
-
-
 def resolve_secret(ref: str) -> str:
     """The secret a webhook is signed with: the target's own, else the platform's CITYOPS_WEBHOOK_SECRET."""
     kind, _sep, ident = (ref or "").partition(":")

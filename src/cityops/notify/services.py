@@ -1,14 +1,15 @@
-"""Writes of the notify domain: create notifications, mark them read.
+"""Writes of the notify app: create notifications, mark them read.
 
-Creating notifications is a side effect of a case change, so the cases code calls it through
-`transaction.on_commit` (see `cityops.notify.hooks`): nothing is sent for a change that was rolled back, and the
-case's own history (its `CaseEvent`) is the audit record of why the notification exists. Marking read is the
-recipient's own act and is audited.
+Generic: the caller says who gets which message. Creating notifications is a side effect of another app's
+change, called after that change commits (the case events' notices: `cityops.cases.notices`), whose own
+history is the audit record of why the notification exists. Marking read is the recipient's own act and is
+audited.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +37,29 @@ def notify_users(*, users: Iterable[Any], kind: str, case: Any = None, title: st
         for pk in sorted(recipients)
     ]
     return Notification.objects.bulk_create(rows) if rows else []
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification to write: to whom, of which kind, what it says and links to, about which case (if any)."""
+
+    recipient: Any
+    kind: str
+    title: str
+    body: str = ""
+    url: str = ""
+    case: Any = None
+
+
+def notifications_create(*, notices: Sequence[Notice], at: datetime | None = None) -> list[Notification]:
+    """Write many notifications, each to its own recipient, in INSERTs of 1,000 rows (a worker's batch)."""
+    at = at or timezone.now()
+    rows = [
+        Notification(recipient=n.recipient, kind=NotificationKind(n.kind), case=n.case, title=str(n.title)[:MAX_TITLE],
+                     body=str(n.body)[:MAX_BODY], url=n.url[:300], created_at=at)
+        for n in notices
+    ]
+    return Notification.objects.bulk_create(rows, batch_size=1000) if rows else []
 
 
 def notification_mark_read(*, notification: Notification, actor: Any) -> Notification:

@@ -17,6 +17,7 @@ from cityops.catalog.models import CatalogClass
 from cityops.core.errors import InvalidInput
 from cityops.core.permissions import require_role
 from cityops.intake.services import case_caller_add, case_tracking_code_ensure
+from cityops.notify.outbox import outbox_enqueue
 from cityops.org.models import Role
 
 if TYPE_CHECKING:
@@ -55,24 +56,15 @@ def hotline_call_take(*, actor: Actor, caller_phone: str, caller_name: str = "",
                 idempotency_key=idempotency_key, at=at)
             case, created = result.case, result.created
         code = case_tracking_code_ensure(case=case)
-        if duplicate_of is not None or (created and not _reporter_hears_from_history()):
+        if duplicate_of is not None:
+            # A new case's caller hears of it from the case's own history (`cases.notices`, on "case.reported",
+            # with this tracking code); a caller added to an open case has no event of their own to hear from.
             _sms_received(case, phone)
     return CallResult(case=case, created=created, tracking_code=code)
 
 
-def _reporter_hears_from_history() -> bool:
-    """Whether notify already texts a new case's reporter on `case.reported` (then a second SMS is not sent)."""
-    try:
-        from cityops.notify.outbound import CITIZEN_EVENTS
-    except ImportError:
-        return False
-    return "case.reported" in CITIZEN_EVENTS
-
-
 def _sms_received(case: Case, phone: str) -> None:
     """Queue the citizen's 'received' SMS with the tracking code (sent by the worker once this commits)."""
-    from cityops.notify.outbox import outbox_enqueue
-
     context = {"case_number": case.number, "class_name": str(case.catalog_class),
                "tracking_code": case.tracking_code, "track_url": _track_url(case.tracking_code or "")}
     outbox_enqueue(channel="sms", to=phone, template="citizen.received", context=context, case=case)

@@ -27,6 +27,7 @@ from cityops.core.audit import audit_log
 from cityops.core.errors import InvalidInput, NotFound, PayloadTooLarge
 from cityops.core.uploads import check_image
 from cityops.geo.locate import Location, OutsideServiceArea, locate_or_raise
+from cityops.intake.integrations.callbacks import status_callback_enqueue
 from cityops.intake.models import ExternalOutcome, ExternalReport, IntegrationKind, IntegrationSource
 from cityops.intake.services import case_caller_add
 
@@ -189,8 +190,8 @@ def _create_case(report: ExternalReport, source: IntegrationSource, detection: D
         idempotency_key=f"{source.code}:{report.external_id}"[:80], at=at,
     )
     case = result.case
-    # Linked at once: the report's case events fire before the end of the intake, and the status callbacks
-    # (`webhooks._on_case_event`) find the source only through this link — so an automatic accept reaches it too.
+    # Linked at once: once the report's transaction commits, the status callbacks (`integrations.callbacks`) find
+    # the source only through this link — so an automatic accept reaches it too. Its "reported" is sent from here.
     report.case = case
     report.save(update_fields=["case"])
     _callback_reported(report, case)
@@ -208,9 +209,7 @@ def _create_case(report: ExternalReport, source: IntegrationSource, detection: D
 
 
 def _callback_reported(report: ExternalReport, case: Case) -> None:
-    """Tell the source its report became a case (the "reported" event was written before the link existed)."""
-    from cityops.intake.integrations.webhooks import status_callback_enqueue
-
+    """Tell the source its report became a case (the status callbacks leave a new case's first event to us)."""
     source = report.source
     if not source.is_active or not source.callback_url:
         return

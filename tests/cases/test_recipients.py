@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from cityops.cases.models import CaseState
+from cityops.cases.recipients import acting_rows, ancestor_paths, recipients_for_case
 from cityops.notify.models import NotificationKind
-from cityops.notify.selectors import acting_rows, ancestor_paths, recipients_for_case
 from cityops.org.models import Role
 from cityops.testing import factories as f
+from tests.cases.notice_cast import *  # noqa: F403  (the cast, people, committed)
 from tests.cases.workflow_cast import drive, report
 
 S = CaseState

@@ -10,8 +10,9 @@ from cityops.cases.models import CaseState, RequestKind, VoidReason
 from cityops.catalog.models import CatalogClass
 from cityops.core.errors import Conflict
 from cityops.notify.models import Notification, NotificationKind
+from tests.cases.notice_cast import *  # noqa: F403  (the cast, people, committed)
+from tests.cases.notice_cast import told
 from tests.cases.workflow_cast import WEST_POINT, drive, report
-from tests.notify.conftest import told
 
 K = NotificationKind
 EAST_GRID_2 = (104.0150, 30.0175)  # 东区网格2: nobody is assigned to it
@@ -161,9 +162,9 @@ def test_nothing_is_written_before_the_change_commits(people, django_capture_on_
 
 
 def test_a_failing_notification_does_not_undo_the_committed_change(people, committed, monkeypatch):
-    from cityops.notify import hooks
+    from cityops.cases import notices
 
-    monkeypatch.setattr(hooks.selectors, "recipients_for_case", lambda **kw: 1 / 0)
+    monkeypatch.setattr(notices, "recipients_for_case", lambda **kw: 1 / 0)
     case = drive(report(people), people, CaseState.REGISTERED)
     with committed():
         case = s.case_dispatch(case=case, actor=people["dispatcher"], version=case.version)

@@ -8,6 +8,7 @@ from cityops.cases import services as s
 from cityops.cases.models import Case, CaseState
 from cityops.notify.models import OutboxMessage
 from cityops.notify.outbox import outbox_deliver_due
+from tests.cases.notice_cast import *  # noqa: F403  (the cast, people, committed)
 from tests.cases.workflow_cast import drive, report
 
 

@@ -11,8 +11,9 @@ from cityops.cases import services as s
 from cityops.cases.jobs import mark_overdue, raise_deadline_warnings
 from cityops.cases.models import CaseState
 from cityops.notify.models import Notification, NotificationKind
+from tests.cases.notice_cast import *  # noqa: F403  (the cast, people, committed)
+from tests.cases.notice_cast import told
 from tests.cases.workflow_cast import drive, local, report
-from tests.notify.conftest import told
 
 K = NotificationKind
 MONDAY_9 = local(2026, 3, 2, 9, 0)  # 受理 due 09:30, warning at 09:24
