@@ -85,7 +85,8 @@ class ComponentForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         """Locate the point and check the ident against class and district, as the services do."""
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what the model form's clean returns
         if self.errors:
             return data
         record = {"ident": data.get("ident"), "class": f"component:{data['catalog_class'].code}",

@@ -80,4 +80,4 @@ class ComponentPhoto(models.Model):
         verbose_name_plural = _("component photos")
 
     def __str__(self) -> str:
-        return self.image.name
+        return self.image.name or ""

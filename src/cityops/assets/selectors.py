@@ -155,7 +155,7 @@ def component_detail(c: Component) -> dict[str, Any]:
     return {
         **component_summary(c),
         "geometry": feature["geometry"],
-        "grid": {"id": c.grid_id, "code": c.grid.code, "name": c.grid.name} if c.grid_id else None,
+        "grid": {"id": c.grid_id, "code": c.grid.code, "name": c.grid.name} if c.grid is not None else None,
         "region_path": c.region_path,
         "supervising_dept_code": c.supervising_dept_code,
         "supervising_dept_name": c.supervising_dept_name,
@@ -164,7 +164,7 @@ def component_detail(c: Component) -> dict[str, Any]:
         "maintainer_code": c.maintainer_code,
         "maintainer_name": c.maintainer_name,
         "owner_department": {"code": c.owner_department.code, "name": c.owner_department.name}
-        if c.owner_department_id else None,
+        if c.owner_department is not None else None,
         "survey_date": c.survey_date.isoformat(),
         "change_date": c.change_date.isoformat() if c.change_date else None,
         "data_source": c.data_source,
