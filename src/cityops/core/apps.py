@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +17,7 @@ class CoreConfig(AppConfig):
         from cityops.core.models import ArrangementDay, CalendarOverride
 
         # weak=False: a local function would otherwise be garbage-collected and never called.
-        def _calendar_changed(**kwargs) -> None:
+        def _calendar_changed(**kwargs: Any) -> None:
             worktime.clear_caches()
 
         post_save.connect(_calendar_changed, sender=CalendarOverride, weak=False, dispatch_uid="core.calendar.saved")
@@ -26,7 +28,7 @@ class CoreConfig(AppConfig):
         checks.register(_check_office_hours)
 
 
-def _check_office_hours(app_configs, **kwargs) -> list:
+def _check_office_hours(app_configs: Any, **kwargs: Any) -> list:
     """`manage.py check` (and every command) reports malformed CITYOPS_OFFICE_HOURS before first use."""
     from django.core import checks
     from django.core.exceptions import ImproperlyConfigured

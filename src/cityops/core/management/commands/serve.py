@@ -6,9 +6,10 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandParser, OutputWrapper
 from django.db import connections
 
 WSGI_APP = "cityops.wsgi:application"
@@ -41,7 +42,8 @@ def gunicorn_argv(*, host: str, port: int, workers: int, threads: int = 1, acces
     return argv
 
 
-def serve(*, host: str, port: int, workers: int, threads: int = 1, access_log: bool = True, stdout=None) -> None:
+def serve(*, host: str, port: int, workers: int, threads: int = 1, access_log: bool = True,
+          stdout: OutputWrapper | None = None) -> None:
     """Collect static files and exec gunicorn; never returns."""
     call_command("collectstatic", interactive=False, verbosity=0)
     argv = gunicorn_argv(host=host, port=port, workers=workers, threads=threads, access_log=access_log)
@@ -67,6 +69,6 @@ class Command(BaseCommand):
                             help="Threads per worker (more than 1: gthread workers with keep-alive).")
         parser.add_argument("--no-access-log", action="store_true", help="Do not log every request to stdout.")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         serve(host=options["host"], port=options["port"], workers=options["workers"], threads=options["threads"],
               access_log=not options["no_access_log"], stdout=self.stdout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--only", action="append", default=[], metavar="JOB",
                             help="Run only the job(s) of this name (repeatable), e.g. intake.inbox.")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["interval"] <= 0:
             raise CommandError(_("--interval must be positive."))
         jobs = discover_jobs()
