@@ -28,7 +28,7 @@ from cityops.geo.locate import invalidate_index
 from cityops.geo.models import CODE_LENGTH, Level, Region, RegionSetVersion
 
 if TYPE_CHECKING:
-    from cityops.core.typing import Actor
+    from cityops.core.typing import Actor, User
 
 
 def region_set_changed() -> int:
@@ -415,7 +415,7 @@ def region_update(*, region: Region, actor: Actor, **changes: Any) -> Region:
     return region
 
 
-def grid_assign_inspectors(*, grid: Region, inspectors: Iterable[Any], actor: Actor) -> Region:
+def grid_assign_inspectors(*, grid: Region, inspectors: Iterable[User], actor: Actor) -> Region:
     """Set the inspectors (监督员) responsible for a unit grid, replacing the previous ones."""
     _require_edit_rights(actor)
     if grid.level != Level.GRID:

@@ -8,7 +8,7 @@ outside the grids). Who may look at all (the command centre's staff) is for the 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -48,7 +48,7 @@ def latest_positions(*, user: AnyUser, since: dt.datetime) -> list[PositionPing]
     return list(PositionPing.objects.filter(pk__in=ids).select_related("user", "grid").order_by("user__username"))
 
 
-def track_points(*, user: AnyUser, inspector: Any, start: dt.datetime, end: dt.datetime,
+def track_points(*, user: AnyUser, inspector: User, start: dt.datetime, end: dt.datetime,
                  limit: int) -> list[tuple[float, float, dt.datetime]]:
     """One inspector's visible positions in [start, end) as (lon, lat, at), oldest first, at most `limit`."""
     return list(
