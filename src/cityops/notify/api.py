@@ -7,15 +7,17 @@ sessions are not limited by scopes). Nobody reads or marks anyone else's notific
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from cityops.core.api_schemas import ErrorOut
 from cityops.core.permissions import require_token_scope
 from cityops.notify import selectors, services
 from cityops.notify.models import Notification
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AuthedRequest
 
 router = Router()
 
@@ -50,12 +52,12 @@ class ReadAllOut(Schema):
 
 def _out(row: Notification) -> dict[str, Any]:
     return {"id": row.pk, "kind": row.kind, "kind_label": str(row.get_kind_display()),
-            "case": row.case.number if row.case_id else None, "title": row.title, "body": row.body, "url": row.url,
+            "case": row.case.number if row.case is not None else None, "title": row.title, "body": row.body, "url": row.url,
             "created_at": row.created_at, "read_at": row.read_at}
 
 
 @router.get("/notifications", response={200: NotificationPageOut, 404: ErrorOut}, summary="My notifications")
-def notification_list(request: HttpRequest, query: Query[NotificationQuery]) -> dict[str, Any]:
+def notification_list(request: AuthedRequest, query: Query[NotificationQuery]) -> dict[str, Any]:
     """The caller's own notifications, newest first, one page at a time."""
     require_token_scope(request.auth, "cases:read")
     rows = selectors.notifications_for_user(user=request.auth, unread=query.unread, before=query.before,
@@ -65,14 +67,14 @@ def notification_list(request: HttpRequest, query: Query[NotificationQuery]) -> 
 
 
 @router.post("/notifications/read-all", response={200: ReadAllOut}, summary="Mark all my notifications read")
-def notification_read_all(request: HttpRequest) -> dict[str, int]:
+def notification_read_all(request: AuthedRequest) -> dict[str, int]:
     require_token_scope(request.auth, "cases:write")
     return {"marked": services.notifications_mark_all_read(actor=request.auth)}
 
 
 @router.post("/notifications/{notification_id}/read", response={200: NotificationOut, 404: ErrorOut},
              summary="Mark one of my notifications read")
-def notification_read(request: HttpRequest, notification_id: int) -> dict[str, Any]:
+def notification_read(request: AuthedRequest, notification_id: int) -> dict[str, Any]:
     require_token_scope(request.auth, "cases:write")
     row = selectors.notification_get_for_user(user=request.auth, pk=notification_id)
     return _out(services.notification_mark_read(notification=row, actor=request.auth))

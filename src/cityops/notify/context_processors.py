@@ -7,13 +7,14 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from cityops.core.permissions import is_user
 from cityops.notify.selectors import unread_count
 
 
 def unread_notifications(request: HttpRequest) -> dict[str, Any]:
     """`notify_unread` for a logged-in user (counted only if a template shows it); nothing for anonymous visitors."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if not is_user(user):
         return {}
     # Lazy: pages that never show the badge (the admin, JSON views) pay no query at all.
     return {"notify_unread": SimpleLazyObject(lambda: unread_count(user=user))}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +19,11 @@ from django.utils.translation import gettext as _
 
 from cityops.core.audit import audit_log
 from cityops.core.errors import NotFound
+from cityops.core.permissions import is_user
 from cityops.notify.models import Notification, NotificationKind
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
 
 MAX_TITLE = 200
 MAX_BODY = 2000
@@ -62,9 +66,9 @@ def notifications_create(*, notices: Sequence[Notice], at: datetime | None = Non
     return Notification.objects.bulk_create(rows, batch_size=1000) if rows else []
 
 
-def notification_mark_read(*, notification: Notification, actor: Any) -> Notification:
+def notification_mark_read(*, notification: Notification, actor: Actor) -> Notification:
     """Mark one of the actor's own notifications read (someone else's: NotFound, 404); marking twice is harmless."""
-    if getattr(actor, "pk", None) is None or notification.recipient_id != actor.pk:
+    if not is_user(actor) or notification.recipient_id != actor.pk:
         raise NotFound(_("Notification not found."))
     now = timezone.now()
     with transaction.atomic():
@@ -76,9 +80,9 @@ def notification_mark_read(*, notification: Notification, actor: Any) -> Notific
     return notification
 
 
-def notifications_mark_all_read(*, actor: Any) -> int:
+def notifications_mark_all_read(*, actor: Actor) -> int:
     """Mark every unread notification of the actor read; returns how many were unread."""
-    if getattr(actor, "pk", None) is None:
+    if not is_user(actor):
         return 0
     with transaction.atomic():
         changed = Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True).update(
