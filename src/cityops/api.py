@@ -62,8 +62,9 @@ api.add_router("/exports", exports_router, tags=["exports"])
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     response = api.create_response(request, exc.as_dict(), status=exc.status)
-    if getattr(exc, "retry_after", None):  # 429 from a rate limit
-        response["Retry-After"] = str(exc.retry_after)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:  # 429 from a rate limit
+        response["Retry-After"] = str(retry_after)
     return response
 
 
