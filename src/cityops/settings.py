@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "cityops.analytics",
     "cityops.exports",
     "cityops.command",
+    "cityops.demo",
 ]
 
 MIDDLEWARE = [

@@ -16,8 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cityops.cases import services as s
-from cityops.cases.management.commands.seed_cases import seed_cases
 from cityops.cases.models import CaseState
+from cityops.demo.seeding import seed_cases
 from cityops.evaluation import rollups
 from cityops.evaluation.counters import COUNTERS, overdue
 from cityops.evaluation.facts import case_facts_rebuild_all, case_facts_refresh

@@ -16,7 +16,6 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cityops.cases.duplicates import h3_cell_of
-from cityops.cases.management.commands.seed_cases import _Calendar, seed_cases
 from cityops.cases.models import OPEN_STATES, Case, CaseEvent, CaseStageClock, CaseState
 from cityops.cases.numbering import local_day, next_case_number
 from cityops.cases.sla import STAGE_OF, add_minutes
@@ -24,6 +23,7 @@ from cityops.cases.workflow import TRANSITIONS
 from cityops.catalog.models import Stage
 from cityops.core import worktime
 from cityops.core.models import CalendarOverride
+from cityops.demo.seeding import _Calendar, seed_cases
 from cityops.evaluation.facts import case_facts_rebuild_all, case_facts_refresh
 from cityops.evaluation.models import CaseFact, FactWatermark
 from cityops.geo.locate import locate_or_raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--grids", type=int, default=216 * 216, help="About how many unit grids.")
         parser.add_argument("--seed", type=int, default=0)
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         try:
             report = build_city(grids=options["grids"], seed=options["seed"], actor="cityops seed-city")

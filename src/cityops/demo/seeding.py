@@ -1,4 +1,4 @@
-"""`cityops seed-cases --count N [--open M]`: bulk-generate case histories on the current database, for benchmarks.
+"""Bulk-generated case histories on the current database, for benchmarks (`cityops seed-cases`).
 
 Fast, and faithful where the evaluation looks: rows are written directly (not through the workflow services),
 in batches of `--batch` cases, one transaction each — `COPY` on PostgreSQL, `executemany` on SQLite (the
@@ -39,15 +39,13 @@ import bisect
 import json
 import multiprocessing
 import random
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import shapely
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -108,45 +106,6 @@ PUBLIC_EVENTS = frozenset({"case.reported", "case.accepted", "case.registered", 
 _US_PER_MINUTE = 60_000_000
 
 
-class Command(BaseCommand):
-    help = ("Generate N historical cases (and M open ones) on the current database for benchmarks: "
-            "bulk inserts of cases, events, stage clocks and evaluation facts.")
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--count", type=int, required=True, help="How many historical cases.")
-        parser.add_argument("--open", type=int, default=0, help="How many more cases open now (default 0).")
-        parser.add_argument("--seed", type=int, default=0, help="Seed of the generator (same seed, same cases).")
-        parser.add_argument("--days", type=int, default=365, help="Spread the reports over this many past days.")
-        parser.add_argument("--batch", type=int, default=10_000, help="Cases per insert transaction.")
-        parser.add_argument("--jobs", type=int, default=1,
-                            help="PostgreSQL: load the historical days in this many processes (default 1).")
-        parser.add_argument("--defer-indexes", action="store_true",
-                            help="PostgreSQL: drop the secondary indexes of the tables written while loading and "
-                                 "create them again at the end (much faster for millions of cases; the definitions "
-                                 "are printed first).")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        if options["count"] < 0 or options["open"] < 0 or options["count"] + options["open"] < 1:
-            raise CommandError(_("--count and --open must not be negative, and one of them positive."))
-        if options["days"] < 1 or options["batch"] < 1 or options["jobs"] < 1:
-            raise CommandError(_("--days, --batch and --jobs must be positive."))
-        started = time.monotonic()
-        try:
-            report = seed_cases(count=options["count"], open_count=options["open"], seed=options["seed"],
-                                days=options["days"], batch=options["batch"], jobs=options["jobs"], defer_indexes=options["defer_indexes"],
-                                progress=self.stdout.write)
-        except SeedingError as exc:
-            raise CommandError(str(exc)) from exc
-        seconds = time.monotonic() - started
-        states = ", ".join(f"{state} {n}" for state, n in sorted(report.states.items()))
-        self.stdout.write(self.style.SUCCESS(
-            _("Seeded %(n)d cases, %(events)d events and %(clocks)d stage clocks in %(s).1f s (%(rate)d cases/s): "
-              "%(states)s.")
-            % {"n": report.cases, "events": report.events, "clocks": report.clocks, "s": seconds,
-               "rate": report.cases / max(seconds, 1e-9), "states": states}
-        ))
-
-
 class SeedingError(Exception):
     """The database lacks what seeding needs (grids, catalogue classes, urgencies)."""
 
@@ -156,7 +115,7 @@ class SeedReport:
     cases: int = 0
     events: int = 0
     clocks: int = 0
-    states: Counter = field(default_factory=Counter)
+    states: Counter[str] = field(default_factory=Counter)
 
 
 def seed_cases(*, count: int, open_count: int = 0, seed: int = 0, days: int = 365, batch: int = 10_000,
@@ -248,7 +207,9 @@ def _load_part(index: int, plan: list[tuple[date, int]], batch: int, verbose: bo
 
 def _split(plan: list[tuple[date, int]], parts: int) -> list[list[tuple[date, int]]]:
     """Consecutive runs of days with about the same number of cases each."""
-    total, out, current, done = sum(n for _d, n in plan), [], [], 0
+    total, done = sum(n for _d, n in plan), 0
+    out: list[list[tuple[date, int]]] = []
+    current: list[tuple[date, int]] = []
     for day, n in plan:
         current.append((day, n))
         done += n
@@ -280,7 +241,9 @@ class _Clock:
                  deadline: datetime) -> None:
         self.stage, self.round, self.started_at = stage, round_, started_at
         self.minutes_allowed, self.basis, self.extended_minutes, self.deadline = minutes, basis, 0, deadline
-        self.paused_at = self.done_at = self.on_time = None
+        self.paused_at: datetime | None = None
+        self.done_at: datetime | None = None
+        self.on_time: bool | None = None
 
 
 class _Event:
@@ -308,6 +271,40 @@ class _Row:
     is_self_handled = False
     rework_count = extension_count = return_count = 0
     open_target: str | None = None
+    # Set by the generator (`new_row`, `settle`, the clocks) before the writer reads them.
+    kind: str
+    catalog_class_id: int
+    urgency_id: int
+    lon: float
+    lat: float
+    description: str
+    address: str
+    grid_id: int
+    community_id: int | None
+    street_id: int | None
+    district_id: int | None
+    region_path: str
+    h3_cell: int
+    reported_at: datetime
+    source: str
+    inspector: tuple[int | None, str] | None
+    reporter: tuple[int | None, str]
+    reporter_name: str
+    number: str
+    version: int
+    updated_at: datetime
+    state: str
+    events: list[_Event]
+    clocks: list[_Clock]
+    result: str
+    void_reason: str
+    proposed_department_id: int | None
+    proposal_reason: str
+    current_stage: str
+    due_at: datetime | None
+    warn_at: datetime | None
+    is_overdue: bool
+    warned: bool
 
     @property
     def pk(self) -> int | None:  # read by build_fact
@@ -360,7 +357,7 @@ class _Seeder:
         self.calendar = _Calendar(now)
         self.warning_share = warning_share()
         self.last_sequence: dict[date, int] = {}  # the last number generated per day, for the counters
-        self._policies: dict[tuple[int, int], dict] = {}
+        self._policies: dict[tuple[int, int], dict[str, tuple[int, str]]] = {}
         self._departments: dict[tuple[int, int | None], Any] = {}
         self._data = json.dumps({"seeded": True})
 
@@ -405,6 +402,7 @@ class _Seeder:
         if k is None:
             r.open_target = S.DISPATCHED
             k = _first_entry(steps, S.DISPATCHED)
+        assert k is not None, "an open case's timeline always reaches dispatch"
         steps = steps[:k + 1]
         entered = steps[-1][1] if steps else r.reported_at
         shift = self.now - timedelta(minutes=self.open_wait(r)) - entered
@@ -420,9 +418,11 @@ class _Seeder:
     def open_wait(self, r: _Row) -> float:
         """Natural minutes an open case has waited in its state: within its limit, or (a share) well past it."""
         rng = self.rng
-        if r.open_target == S.SUSPENDED:
+        target = r.open_target
+        assert target is not None, "only open cases wait"
+        if target == S.SUSPENDED:
             return rng.uniform(0.5, 20) * 1440
-        limit = self.policy(r).get(STAGE_OF[r.open_target], (60, ""))[0]
+        limit = self.policy(r).get(STAGE_OF[target], (60, ""))[0]
         if rng.random() < OPEN_OVERDUE_SHARE:
             return limit * rng.uniform(1.5, 4) + rng.uniform(0, OPEN_OVERDUE_DAYS) * 1440
         # Natural time ≥ working time, so a wait below the limit in natural minutes is never overdue.
@@ -450,15 +450,16 @@ class _Seeder:
         r.reporter_name = "" if r.source == Source.INSPECTOR else "市民"
         return r
 
-    def policy(self, r: _Row) -> dict:
+    def policy(self, r: _Row) -> dict[str, tuple[int, str]]:
         key = (r.catalog_class_id, r.urgency_id)
         if key not in self._policies:
-            self._policies[key] = policy_for(catalog_class=r.klass, urgency=r.urgency)
+            # Stage is a str enum: the plain stage names of `STAGE_OF` find its keys.
+            self._policies[key] = cast(dict[str, tuple[int, str]], policy_for(catalog_class=r.klass, urgency=r.urgency))
         return self._policies[key]
 
     def stage_minutes(self, r: _Row, stage: str, share: tuple[float, float] = (0.05, 0.8)) -> float:
         """Natural minutes a stage took: a share of its limit (natural time ≥ working time: a share < 1 is on time)."""
-        minutes = self.policy(r).get(stage, (60, ""))[0]  # Stage is a str enum: plain names find its keys
+        minutes = self.policy(r).get(stage, (60, ""))[0]
         return max(1.0, minutes * self.rng.uniform(*share))
 
     def timeline(self, r: _Row) -> list[Step]:
@@ -690,7 +691,7 @@ def _first_entry(steps: list[Step], state: str) -> int | None:
     """The index of the step that first brings the case into `state` (-1: it is there on report)."""
     if state == S.REPORTED:
         return -1
-    current = S.REPORTED
+    current: str = S.REPORTED
     for i, (name, _at, _extra) in enumerate(steps):
         current = TRANSITIONS[name].target or current
         if current == state:
@@ -843,7 +844,7 @@ class _Table:
         self.datetimes = {f.attname for f in fields if f.get_internal_type() == "DateTimeField"}
         self.postgres = connection.vendor == "postgresql"
 
-    def values(self, values: dict[str, Any]) -> tuple:
+    def values(self, values: dict[str, Any]) -> tuple[Any, ...]:
         defaults = self.defaults
         if self.postgres:  # psycopg adapts aware datetimes itself
             return tuple(values.get(name, defaults[name]) for name in self.attnames)
@@ -870,7 +871,10 @@ class _Writer:
     def write(self, rows: list[_Row], last_sequence: dict[date, int], report: SeedReport) -> None:
         """Insert one batch of cases with their events, clocks and facts, and the day counters, in one transaction."""
         dt = self.dt
-        cases, events, clocks, facts = [], [], [], []
+        cases: list[tuple[Any, ...]] = []
+        events: list[tuple[Any, ...]] = []
+        clocks: list[tuple[Any, ...]] = []
+        facts: list[tuple[Any, ...]] = []
         with transaction.atomic():
             ids = self._reserve_ids(len(rows))
             for r, case_id in zip(rows, ids, strict=True):
@@ -942,7 +946,7 @@ class _Writer:
             first = (cursor.fetchone()[0] or 0) + 1
             return list(range(first, first + n))
 
-    def _insert(self, table: str, columns: list[str], rows: list[tuple]) -> None:
+    def _insert(self, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
         names = ", ".join(f'"{c}"' for c in columns)
