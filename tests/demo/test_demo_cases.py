@@ -114,3 +114,23 @@ def test_a_share_of_the_inspectors_patrol_their_own_grids_until_now(demo):
     for user in walkers:
         own = set(Region.objects.filter(inspectors=user).values_list("pk", flat=True))
         assert {p.grid_id for p in pings if p.user == user} <= own
+
+
+def test_a_repeat_report_of_a_problem_at_the_city_edge_stays_inside_the_city(demo):
+    """A citizen's repeat report lies near the first one, never outside the service area (a refused report)."""
+    import random
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cityops.demo.cases import _DemoCases
+    from cityops.geo.models import Level, Region
+
+    west = Region.objects.filter(level=Level.GRID).order_by("min_lon").first()
+    master = Case.objects.filter(state=CaseState.REPORTED).first()
+    Case.objects.filter(pk=master.pk).update(lon=west.min_lon + 1e-6, lat=(west.min_lat + west.max_lat) / 2)
+    master.refresh_from_db()
+    builder = _DemoCases(rng=random.Random(0), now=timezone.now())
+    for _i in range(10):
+        builder.report_duplicate(master, timezone.now() - timedelta(days=1))
+    assert Case.objects.filter(master=master).count() == 10

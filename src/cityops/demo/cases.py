@@ -46,6 +46,7 @@ from cityops.cases.services import (
 from cityops.catalog.models import CatalogClass, ClassKind
 from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict
+from cityops.geo.locate import locate
 from cityops.geo.models import Level, Region
 from cityops.org.models import Department, DepartmentKind, Role, User
 
@@ -306,6 +307,8 @@ class _DemoCases:
         if at >= self.now:
             return t
         lon, lat = _near(self.rng, master.lon, master.lat, 15)
+        if locate(lon, lat) is None:  # a first report at the city's edge: the caller stands where it was seen
+            lon, lat = master.lon, master.lat
         again = case_report(actor=self.acceptor, source=Source.HOTLINE, catalog_class=master.catalog_class,
                             description=f"{master.catalog_class.display_name}（市民再次反映）", lon=lon, lat=lat,
                             reporter_name=_citizen(self.rng), at=at).case
