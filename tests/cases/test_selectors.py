@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from cityops.cases.filters import CaseFilters
 from cityops.cases.models import CaseEvent, CaseRequest, CaseStageClock, CaseState, RequestKind, Source
 from cityops.cases.selectors import (
-    CaseFilters,
     case_detail,
     case_get_for_user,
     case_list_for_user,
@@ -156,6 +156,10 @@ class TestFilters:
         assert listed(cast["admin"], text="井盖") == [east_case.number]
         assert listed(cast["admin"], text="2026") == []  # a few digits are words, not a number
         assert sorted(listed(cast["admin"], text="垃圾")) == sorted([east_case.number, west_case.number])
+
+    def test_text_matches_words_of_the_address_too(self, cast, city, east_case):
+        on_the_road = make_case(city, lon=EAST[0], lat=EAST[1], address="人民路 1 号")
+        assert listed(cast["admin"], text="人民路") == [on_the_road.number]
 
 
 class TestKeysetPagination:

@@ -16,6 +16,8 @@ from ninja import File, Form, Header, Query, Router, Status
 from ninja.files import UploadedFile
 
 from cityops.cases import photos, selectors, services
+from cityops.cases.cursors import CaseOrder
+from cityops.cases.filters import CaseFilters
 from cityops.cases.models import Case, Source
 from cityops.cases.schemas import (
     ActionIn,
@@ -60,13 +62,18 @@ def case_list(request: HttpRequest, query: Query[CaseListQuery]) -> dict[str, An
     """Cases in the caller's scope, newest first (or `order=due_at`: earliest deadline first), one page at a
     time: pass `next_cursor` back as `cursor` until it is null."""
     require_token_scope(request.auth, "cases:read")
-    page = selectors.case_list_for_user(user=request.auth, filters=selectors.CaseFilters(
+    page = selectors.case_list_for_user(user=request.auth, filters=_filters(query, order=query.order))
+    return {"items": selectors.case_summaries(page.items), "next_cursor": page.next_cursor}
+
+
+def _filters(query: CaseListQuery, *, order: str = CaseOrder.REPORTED) -> CaseFilters:
+    # The query's names are the filter vocabulary's (cases.filters): the API, the console and the map share them.
+    return CaseFilters(
         states=query.state or (), catalog_class=query.catalog_class, region=query.region,
         department=query.department, source=query.source, reported_from=query.reported_from,
         reported_to=query.reported_to, overdue=query.overdue, urged=query.urged, text=query.text,
-        order=query.order, cursor=query.cursor, limit=query.limit,
-    ))
-    return {"items": selectors.case_summaries(page.items), "next_cursor": page.next_cursor}
+        order=order, cursor=query.cursor, limit=query.limit,
+    )
 
 
 @router.get("/{number}", response={200: CaseDetailOut, 404: ErrorOut}, summary="One case")

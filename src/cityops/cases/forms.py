@@ -43,10 +43,6 @@ class FilterForm(forms.Form):
         value = (self.cleaned_data.get("klass") or "").strip()
         return value.split(" ", 1)[0] if value else ""
 
-    def overdue_value(self) -> bool | None:
-        value = self.cleaned_data.get("overdue")
-        return None if not value else _yes(value)
-
 
 class MultipleImageInput(forms.ClearableFileInput):
     allow_multiple_selected = True

@@ -8,7 +8,9 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import StrictBool, StrictInt
 
+from cityops.cases.cursors import MAX_LIMIT
 from cityops.cases.models import RequestKind, VoidReason
+from cityops.cases.selectors import DEFAULT_LIMIT
 from cityops.cases.services import MAX_EXTENSION_MINUTES
 from cityops.core.api_schemas import ErrorOut, Latitude, Longitude, Version  # noqa: F401 (ErrorOut re-exported)
 from cityops.geo.locate import Crs
@@ -82,20 +84,30 @@ class DecideIn(Schema):
     note: str = Field("", max_length=1000)
 
 
-class CaseListQuery(Schema):
+class CaseFilterQuery(Schema):
+    """The filters every case list takes (cases.filters): the same names and meanings in the list and the queue."""
+
     state: list[str] | None = Field(None, description="One or more states (repeat the parameter or comma-separate).")
-    catalog_class: str | None = Field(None, alias="class", description='"matter:06010" or a bare code.')
-    region: str | None = Field(None, description="Region code of any level: the cases inside it.")
-    department: str | None = Field(None, description="Department code: its cases and its sub-units'.")
-    source: str | None = None
-    reported_from: str | None = Field(None, alias="from", description="ISO date or date-time (Asia/Shanghai).")
-    reported_to: str | None = Field(None, alias="to", description="ISO date (inclusive) or date-time (exclusive).")
+    catalog_class: str | None = Field(None, alias="class", max_length=20,
+                                      description='"matter:06010" or a bare code.')
+    region: str | None = Field(None, max_length=15, description="Region code of any level: the cases inside it.")
+    department: str | None = Field(None, max_length=32,
+                                   description="Department code: its cases and its sub-units'.")
+    source: str | None = Field(None, max_length=20, description="Intake channel (inspector, hotline, citizen, …).")
+    reported_from: str | None = Field(None, alias="from", max_length=40,
+                                      description="ISO date or date-time (Asia/Shanghai).")
+    reported_to: str | None = Field(None, alias="to", max_length=40,
+                                    description="ISO date (inclusive) or date-time (exclusive).")
     overdue: bool | None = None
     urged: bool | None = None
-    text: str | None = Field(None, max_length=100, description="A case number, or words of the description.")
-    order: str = Field("-reported_at", description="-reported_at (newest first) or due_at (deadline first).")
+    text: str | None = Field(None, max_length=100, description="A case number (13 digits, exact), or words of the "
+                                                               "description or the address.")
     cursor: str | None = Field(None, max_length=200, description="next_cursor of the previous page.")
-    limit: int = Field(50, ge=1, le=200)
+
+
+class CaseListQuery(CaseFilterQuery):
+    order: str = Field("-reported_at", description="-reported_at (newest first) or due_at (deadline first).")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
 # --- output -----------------------------------------------------------------------------------------------

@@ -1,28 +1,25 @@
-"""Reads of cases, always scoped to the caller: lists with keyset pagination, one case, its timeline."""
+"""Reads of cases, always scoped to the caller: the list (filters in `filters`, pages in `cursors`), one case,
+its timeline."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import F, Q, QuerySet
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from cityops.cases.cursors import Page, case_page
 from cityops.cases.events import event_label
-from cityops.cases.models import Case, CaseEvent, CaseState, Source
+from cityops.cases.filters import CaseFilters, case_filter_q
+from cityops.cases.models import Case, CaseEvent, CaseState
 from cityops.cases.photos import case_photo_url
 from cityops.cases.scope import case_scope_q, case_visible, ensure_case_visible
 from cityops.cases.workflow import allowed_actions
 from cityops.catalog.models import CatalogClass
-from cityops.catalog.selectors import catalog_class_from_ref, catalog_class_search
-from cityops.core.errors import DomainError, InvalidInput, NotFound
+from cityops.catalog.selectors import catalog_class_search
+from cityops.core.errors import DomainError, NotFound
 from cityops.core.permissions import is_platform_admin
 from cityops.geo.models import Region
 from cityops.org.models import Department
@@ -30,222 +27,16 @@ from cityops.org.models import Department
 if TYPE_CHECKING:
     from cityops.core.typing import AnyUser
 
-MAX_LIMIT = 200
-CASE_NUMBER_DIGITS = 13  # YYYYMMDD + a 5-digit day sequence
 DEFAULT_LIMIT = 50
-
-
-class CaseOrder:
-    """The two orders a list can take, each with its own keyset."""
-
-    REPORTED = "-reported_at"  # newest first: search and history
-    DUE = "due_at"  # earliest deadline first (no deadline last): work queues
-
-
-ORDERS = (CaseOrder.REPORTED, CaseOrder.DUE)
-
-
-@dataclass(frozen=True)
-class CaseFilters:
-    """What a case list asks for; every field optional. Values arrive as the API received them."""
-
-    states: Sequence[str] = ()
-    catalog_class: str | None = None  # "matter:06010" or "06010"
-    region: str | None = None  # a region code of any level: its whole subtree
-    department: str | None = None  # a department code: it and its sub-units
-    source: str | None = None
-    reported_from: str | dt.date | dt.datetime | None = None
-    reported_to: str | dt.date | dt.datetime | None = None  # a date is inclusive (the whole day)
-    overdue: bool | None = None
-    urged: bool | None = None
-    text: str | None = None  # a case number (exact) or words in the description
-    order: str = CaseOrder.REPORTED
-    cursor: str | None = None
-    limit: int = DEFAULT_LIMIT
-
-
-@dataclass
-class Page:
-    """One page of a list; `next_cursor` is None on the last page."""
-
-    items: list[Case] = field(default_factory=list)
-    next_cursor: str | None = None
 
 
 # --- lists ------------------------------------------------------------------------------------------------
 
 
 def case_list_for_user(*, user: AnyUser, filters: CaseFilters) -> Page:
-    """One page of the cases `user` may see matching `filters`, in keyset order."""
-    order = _order(filters.order)
-    limit = _limit(filters.limit)
-    qs = _with_relations(Case.objects.filter(case_scope_q(user), _filter_q(filters)))
-    if filters.cursor:
-        qs = qs.filter(_after_q(order, _decode_cursor(filters.cursor, order)))
-    rows = list(qs.order_by(*_ordering(order))[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=rows, next_cursor=_encode_cursor(order, rows[-1]) if more else None)
-
-
-def case_filter_q(filters: CaseFilters) -> Q:
-    """The filter of `filters` alone (no scope, order or paging), for aggregates over the same filters (the one map)."""
-    return _filter_q(filters)
-
-
-def _filter_q(filters: CaseFilters) -> Q:
-    q = Q()
-    if filters.states:
-        q &= Q(state__in=_states(filters.states))
-    if filters.catalog_class:
-        q &= Q(catalog_class=_catalog_class(filters.catalog_class))
-    if filters.region:
-        q &= Q(region_path__startswith=_region(filters.region).path)
-    if filters.department:
-        path = _department(filters.department).path
-        q &= Q(department__path__startswith=path) | Q(handling_unit__path__startswith=path)
-    if filters.source:
-        q &= Q(source=_choice(filters.source, Source, "source"))
-    if filters.reported_from:
-        q &= Q(reported_at__gte=_moment(filters.reported_from, "from", end_of_day=False))
-    if filters.reported_to:
-        q &= Q(reported_at__lt=_moment(filters.reported_to, "to", end_of_day=True))
-    if filters.overdue is not None:
-        q &= Q(is_overdue=filters.overdue)
-    if filters.urged is not None:
-        q &= Q(is_urged=filters.urged)
-    if filters.text and filters.text.strip():
-        q &= _text_q(filters.text.strip())
-    return q
-
-
-def _states(values: Iterable[str]) -> list[str]:
-    states: list[str] = []
-    for value in values:
-        for part in str(value).split(","):  # ?state=a&state=b and ?state=a,b both work
-            if part.strip():
-                states.append(_choice(part.strip(), CaseState, "state"))
-    return states
-
-
-def _choice(value: str, choices: Any, name: str) -> str:
-    if value not in choices.values:
-        raise InvalidInput(
-            _("Unknown %(name)s %(value)r; use one of: %(choices)s.")
-            % {"name": name, "value": value, "choices": ", ".join(choices.values)},
-            field=name,
-        )
-    return value
-
-
-def _catalog_class(ref: str) -> Any:
-    try:
-        return catalog_class_from_ref(ref, field="class")
-    except NotFound as exc:  # an unknown class in a filter is bad input, not a missing resource
-        raise InvalidInput(exc.message, field="class") from exc
-
-
-def _region(code: str) -> Region:
-    region = Region.objects.filter(code=code.strip()).only("id", "path").first()
-    if region is None:
-        raise InvalidInput(_("No region with code %(code)s.") % {"code": code}, field="region")
-    return region
-
-
-def _department(code: str) -> Department:
-    department = Department.objects.filter(code=code.strip()).only("id", "path").first()
-    if department is None:
-        raise InvalidInput(_("No department with code %(code)s.") % {"code": code}, field="department")
-    return department
-
-
-def _text_q(text: str) -> Q:
-    # A case number (13+ digits): an exact match on the unique index, not a scan of descriptions.
-    if text.isdigit() and len(text) >= CASE_NUMBER_DIGITS:
-        return Q(number=text)
-    return Q(description__icontains=text)
-
-
-def _moment(value: str | dt.date | dt.datetime, name: str, *, end_of_day: bool) -> dt.datetime:
-    """An aware datetime from an ISO date or datetime; a date means its start (or, for `to`, the next day)."""
-    if isinstance(value, str):
-        parsed: dt.date | dt.datetime | None = None
-        try:
-            parsed = parse_datetime(value) if "T" in value or " " in value.strip() else parse_date(value)
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            raise InvalidInput(
-                _("%(name)s must be an ISO date (2026-11-21) or date-time, got %(value)r.")
-                % {"name": name, "value": value},
-                field=name,
-            )
-        value = parsed
-    try:
-        if isinstance(value, dt.datetime):
-            moment = value if timezone.is_aware(value) else timezone.make_aware(value)
-        else:
-            day = value + dt.timedelta(days=1) if end_of_day else value
-            # Midnight in the configured zone (Asia/Shanghai), not UTC: "the 21st" is the local calendar day.
-            moment = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-        moment.astimezone(dt.UTC)  # the database stores UTC: year 1 or 9999 at the edge would overflow there (500)
-    except OverflowError:
-        raise InvalidInput(_("%(name)s is out of range.") % {"name": name}, field=name) from None
-    return moment
-
-
-# --- keyset pagination ------------------------------------------------------------------------------------
-
-
-def _order(order: str | None) -> str:
-    order = order or CaseOrder.REPORTED
-    if order not in ORDERS:
-        raise InvalidInput(_("order must be -reported_at or due_at."), field="order")
-    return order
-
-
-def _limit(limit: int | None) -> int:
-    if limit is None:
-        return DEFAULT_LIMIT
-    if not 1 <= int(limit) <= MAX_LIMIT:
-        raise InvalidInput(_("limit must be between 1 and %(max)d.") % {"max": MAX_LIMIT}, field="limit")
-    return int(limit)
-
-
-def _ordering(order: str) -> list[Any]:
-    if order == CaseOrder.DUE:
-        return [F("due_at").asc(nulls_last=True), "id"]
-    return ["-reported_at", "-id"]
-
-
-def _encode_cursor(order: str, case: Case) -> str:
-    moment = case.due_at if order == CaseOrder.DUE else case.reported_at
-    payload = {"o": order, "t": moment.isoformat() if moment else None, "id": case.pk}
-    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, order: str) -> tuple[dt.datetime | None, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        payload = json.loads(raw)
-        moment = dt.datetime.fromisoformat(payload["t"]) if payload["t"] is not None else None
-        key = (moment, int(payload["id"]))
-        same_order = payload["o"] == order
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
-        raise InvalidInput(_("The cursor is not valid; start again without it."), field="cursor") from None
-    if not same_order or (moment is None and order == CaseOrder.REPORTED):
-        raise InvalidInput(_("The cursor belongs to another order; start again without it."), field="cursor")
-    return key
-
-
-def _after_q(order: str, key: tuple[dt.datetime | None, int]) -> Q:
-    """Rows strictly after `key` in `order` (ties broken by id, so no row is skipped or repeated)."""
-    moment, pk = key
-    if order == CaseOrder.REPORTED:
-        return Q(reported_at__lt=moment) | Q(reported_at=moment, id__lt=pk)
-    if moment is None:  # already among the cases without a deadline, which come last
-        return Q(due_at__isnull=True, id__gt=pk)
-    return Q(due_at__gt=moment) | Q(due_at=moment, id__gt=pk) | Q(due_at__isnull=True)
+    """One page of the cases `user` may see matching `filters`, in keyset order (newest first by default)."""
+    qs = _with_relations(Case.objects.filter(case_scope_q(user), case_filter_q(filters)))
+    return case_page(qs, order=filters.order, cursor=filters.cursor, limit=filters.limit, default_limit=DEFAULT_LIMIT)
 
 
 def _with_relations(qs: QuerySet[Case]) -> QuerySet[Case]:

@@ -7,7 +7,7 @@ into a message or a status. No workflow rule is decided here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -24,9 +24,10 @@ from shapely.geometry import mapping
 
 from cityops.cases import forms as f
 from cityops.cases import selectors
+from cityops.cases.cursors import Page
+from cityops.cases.filters import CaseFilters
 from cityops.cases.models import Case, CaseStageClock, RequestState, Source
-from cityops.cases.queues import QueueFilters, case_queue_for_user, queue_roles
-from cityops.catalog.selectors import catalog_class_from_ref
+from cityops.cases.queues import case_queue_for_user, queue_roles
 from cityops.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from cityops.geo.geometry import from_wkb
 from cityops.geo.models import Region
@@ -65,14 +66,7 @@ ACTION_LABELS = {
 def queue(request: HttpRequest) -> HttpResponse:
     """What waits for me: the queues of my roles, soonest deadline first."""
     form = f.FilterForm(request.GET or None)
-    filters = _queue_filters(form)
-    items, cursor = [], None
-    if filters is not None:
-        try:
-            page = case_queue_for_user(user=request.user, filters=filters, cursor=request.GET.get("cursor") or None)
-            items, cursor = page.items, page.next_cursor
-        except InvalidInput as exc:
-            form.add_error(None, exc.message)
+    items, cursor = _listed(request, form, lambda filters: case_queue_for_user(user=request.user, filters=filters))
     context = {"form": form, "items": items, "more_url": _more_url(request, cursor), "page": "queue",
                "roles": [Role(r).label for r in queue_roles(request.user)], "classes": selectors.report_class_options(text="")}
     return _list_response(request, "cases/queue.html", context)
@@ -83,14 +77,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     """Every case in my scope, newest first, with the same filters."""
     form = f.FilterForm(request.GET or None)
-    items, cursor = [], None
-    if form.is_bound and form.is_valid() or not form.is_bound:
-        data = form.cleaned_data if form.is_bound else {}
-        try:
-            page = selectors.case_list_for_user(user=request.user, filters=_search_filters(data, request))
-            items, cursor = page.items, page.next_cursor
-        except (InvalidInput, NotFound) as exc:  # an unknown class or region named in a filter
-            form.add_error(_form_field(form, exc.field), exc.message)
+    items, cursor = _listed(request, form, lambda filters: selectors.case_list_for_user(
+        user=request.user, filters=replace(filters, limit=PAGE)))
     _with_rows(items)
     context = {"form": form, "items": items, "more_url": _more_url(request, cursor), "page": "search",
                "classes": selectors.report_class_options(text="")}
@@ -104,35 +92,26 @@ def _list_response(request: HttpRequest, template: str, context: dict[str, Any])
     return render(request, template, context)
 
 
-def _queue_filters(form: f.FilterForm) -> QueueFilters | None:
-    if not form.is_bound:
-        return QueueFilters()
-    if not form.is_valid():
-        return None
-    data = form.cleaned_data
-    class_id, region_path = None, ""
+def _listed(request: HttpRequest, form: f.FilterForm,
+            read: Callable[[CaseFilters], Page]) -> tuple[list[Case], str | None]:
+    """One page `read` with the form's filters; a value that names nothing is a message on its field."""
+    if form.is_bound and not form.is_valid():
+        return [], None
     try:
-        if data["klass"]:
-            class_id = catalog_class_from_ref(data["klass"], field="klass").pk
-    except (InvalidInput, NotFound) as exc:
-        form.add_error("klass", exc.message)
-        return None
-    if data["region"]:
-        region = Region.objects.filter(code=data["region"].strip()).only("path").first()
-        if region is None:
-            form.add_error("region", _("No region with code %(code)s.") % {"code": data["region"]})
-            return None
-        region_path = region.path
-    return QueueFilters(state=data["state"], class_id=class_id, region_path=region_path, source=data["source"],
-                        overdue=form.overdue_value(), text=data["q"])
+        page = read(_list_filters(form.cleaned_data if form.is_bound else {}, request))
+    except (InvalidInput, NotFound) as exc:  # an unknown class or region named in a filter
+        form.add_error(_form_field(form, exc.field), exc.message)
+        return [], None
+    return page.items, page.next_cursor
 
 
-def _search_filters(data: dict[str, Any], request: HttpRequest) -> selectors.CaseFilters:
+def _list_filters(data: dict[str, Any], request: HttpRequest) -> CaseFilters:
+    """The filter form's values in the case lists' one vocabulary (the API's names; `klass` is `class`, `q` `text`)."""
     overdue = {"yes": True, "no": False}.get(data.get("overdue") or "")
-    return selectors.CaseFilters(
+    return CaseFilters(
         states=[data["state"]] if data.get("state") else [], catalog_class=data.get("klass") or None,
         region=data.get("region") or None, source=data.get("source") or None, overdue=overdue,
-        text=data.get("q") or None, cursor=request.GET.get("cursor") or None, limit=PAGE,
+        text=data.get("q") or None, cursor=request.GET.get("cursor") or None,
     )
 
 

@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from cityops.cases.filters import CaseFilters, case_filter_q
 from cityops.cases.models import OPEN_STATES, Case, CaseEvent, CaseStageClock, CaseState
 from cityops.cases.scope import case_scope_q
-from cityops.cases.selectors import CaseFilters, case_filter_q
 from cityops.catalog.models import Stage
 from cityops.core.errors import InvalidInput, NotFound
 from cityops.core.permissions import require_role
