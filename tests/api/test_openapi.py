@@ -56,6 +56,7 @@ def _bounds(schema: dict) -> tuple:
 @pytest.mark.parametrize("path, name, bounds", [
     ("/api/v1/catalog/classes", "limit", (1, 200)),
     ("/api/v1/cases", "limit", (1, 200)),
+    ("/api/v1/cases/queue", "limit", (1, 200)),
     ("/api/v1/catalog/classes", "offset", (0, 1_000_000_000)),
     ("/api/v1/public/nearby", "limit", (1, 200)),
     ("/api/v1/public/nearby", "radius", (50, 3000)),

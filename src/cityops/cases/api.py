@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Header, Query, Router, Status
 from ninja.files import UploadedFile
 
-from cityops.cases import photos, selectors, services
+from cityops.cases import photos, queues, selectors, services
 from cityops.cases.cursors import CaseOrder
 from cityops.cases.filters import CaseFilters
 from cityops.cases.models import Case, Source
@@ -27,6 +27,8 @@ from cityops.cases.schemas import (
     CaseListQuery,
     CasePageOut,
     CasePhotoOut,
+    CaseQueueOut,
+    CaseQueueQuery,
     CheckIn,
     DecideIn,
     DispatchIn,
@@ -66,7 +68,19 @@ def case_list(request: HttpRequest, query: Query[CaseListQuery]) -> dict[str, An
     return {"items": selectors.case_summaries(page.items), "next_cursor": page.next_cursor}
 
 
-def _filters(query: CaseListQuery, *, order: str = CaseOrder.REPORTED) -> CaseFilters:
+# Before "/{number}": the first matching route answers.
+@router.get("/queue", response={200: CaseQueueOut, 422: ErrorOut}, summary="My work queue (待办)")
+def case_queue(request: HttpRequest, query: Query[CaseQueueQuery]) -> dict[str, Any]:
+    """The cases waiting for the caller, as the console's work queue shows them: the queues of their roles inside
+    their scope, earliest deadline first (none last), with the list's filters; pass `next_cursor` back as
+    `cursor` until it is null."""
+    require_token_scope(request.auth, "cases:read")
+    page = queues.case_queue_for_user(user=request.auth, filters=_filters(query))
+    return {"roles": queues.queue_roles(request.auth), "items": selectors.case_summaries(page.items),
+            "next_cursor": page.next_cursor}
+
+
+def _filters(query: CaseListQuery | CaseQueueQuery, *, order: str = CaseOrder.REPORTED) -> CaseFilters:
     # The query's names are the filter vocabulary's (cases.filters): the API, the console and the map share them.
     return CaseFilters(
         states=query.state or (), catalog_class=query.catalog_class, region=query.region,

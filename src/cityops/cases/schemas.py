@@ -10,6 +10,7 @@ from pydantic import StrictBool, StrictInt
 
 from cityops.cases.cursors import MAX_LIMIT
 from cityops.cases.models import RequestKind, VoidReason
+from cityops.cases.queues import QUEUE_PAGE
 from cityops.cases.selectors import DEFAULT_LIMIT
 from cityops.cases.services import MAX_EXTENSION_MINUTES
 from cityops.core.api_schemas import ErrorOut, Latitude, Longitude, Version  # noqa: F401 (ErrorOut re-exported)
@@ -110,6 +111,12 @@ class CaseListQuery(CaseFilterQuery):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
+class CaseQueueQuery(CaseFilterQuery):
+    """The work queue is always in deadline order; its page is the console's."""
+
+    limit: int = Field(QUEUE_PAGE, ge=1, le=MAX_LIMIT)
+
+
 # --- output -----------------------------------------------------------------------------------------------
 
 
@@ -169,6 +176,10 @@ class CaseSummaryOut(Schema):
 class CasePageOut(Schema):
     items: list[CaseSummaryOut]
     next_cursor: str | None = Field(..., description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class CaseQueueOut(CasePageOut):
+    roles: list[str] = Field(..., description="The roles whose queues these are (an administrator: every one).")
 
 
 class ClockOut(Schema):
