@@ -15,6 +15,7 @@ from cityops.cases.api import router as cases_router
 from cityops.catalog.api import router as catalog_router
 from cityops.command.api import router as command_router
 from cityops.core.api_auth import API_AUTH
+from cityops.core.api_openapi import add_common_errors
 from cityops.core.errors import DomainError, MalformedBody, NotFound
 from cityops.evaluation.api import router as evaluation_router
 from cityops.exports.api import router as exports_router
@@ -31,8 +32,6 @@ class CityopsAPI(NinjaAPI):
     """The NinjaAPI whose published schema states the errors every operation can answer."""
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
-        from cityops.core.api_openapi import add_common_errors
-
         return add_common_errors(super().get_openapi_schema(*args, **kwargs))
 
 

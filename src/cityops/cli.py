@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from django.core.management import execute_from_command_line
+
 
 def main(argv: list[str] | None = None) -> None:
     """Run a management command, accepting hyphenated names (import-regions → import_regions)."""
@@ -18,8 +20,6 @@ def main(argv: list[str] | None = None) -> None:
         args[1] = args[1].replace("-", "_")
     if len(args) > 1 and args[1] == "demo":
         _use_demo_database(args[2:])
-    from django.core.management import execute_from_command_line
-
     execute_from_command_line(args)
 
 

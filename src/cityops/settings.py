@@ -10,6 +10,8 @@ from pathlib import Path
 # and BLAS threads fighting over the cores made the statistics forecast's many tiny fits 4× slower.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from urllib.parse import urlsplit
+
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from environs import Env
@@ -227,8 +229,6 @@ CITYOPS_PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), paym
 
 def _tile_hosts(url: str) -> list[str]:
     """The origin of the configured tile URL for img-src ("https://{s}.tile.example.org/…" → "https://*.tile…")."""
-    from urllib.parse import urlsplit
-
     if not url:
         return []
     parts = urlsplit(url.replace("{s}", "*"))

@@ -13,6 +13,7 @@ from cityops.evaluation.scheme import (
     indicator_score,
     scheme_load,
 )
+from cityops.evaluation.validation import bins_error
 
 
 def ind(code="x", method="rate", weight=100.0, bins=None, denominator="d"):
@@ -67,7 +68,5 @@ def test_rates_are_clamped_to_0_to_100():
     ([[0, 10, 100], [5, None, 50]], "may not overlap"),
 ])
 def test_bins_are_checked_before_they_are_saved(bins, error):
-    from cityops.evaluation.scheme import bins_error
-
     message = bins_error(bins)
     assert (error in message and message != "") if error else message == ""

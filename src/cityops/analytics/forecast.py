@@ -75,7 +75,9 @@ def holt_winters(history: np.ndarray, horizon: int = HORIZON,
     """
     if len(history) < MIN_MODEL_DAYS or not np.any(history) or np.ptp(history) == 0:
         return seasonal_naive(history, horizon), Method.SEASONAL_NAIVE, None
-    from statsmodels.tsa.holtwinters import ExponentialSmoothing  # imported late: a heavy module
+    from statsmodels.tsa.holtwinters import (
+        ExponentialSmoothing,  # on use: a heavy library (seconds to import)
+    )
 
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):

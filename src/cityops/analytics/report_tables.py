@@ -27,7 +27,8 @@ from cityops.core.permissions import is_platform_admin, require_role
 from cityops.evaluation import selectors as evaluation
 from cityops.evaluation.counters import HANDLED_STATES, overdue
 from cityops.evaluation.facts import case_facts_refresh
-from cityops.evaluation.models import CaseFact, SubjectKind
+from cityops.evaluation.kinds import SubjectKind
+from cityops.evaluation.models import CaseFact
 from cityops.org.models import Role
 
 if TYPE_CHECKING:

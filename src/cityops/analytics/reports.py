@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from h3.api import basic_int as h3
 
 from cityops.analytics import forecast as fc
 from cityops.analytics import highs
@@ -105,8 +106,6 @@ def hotspots_builder(*, user: AnyUser, params: dict[str, str]) -> Table:
     total = sum(s.count for s in spots)
 
     def rows() -> Any:
-        from h3.api import basic_int as h3
-
         for rank, spot in enumerate(spots, start=1):
             lat, lon = h3.cell_to_latlng(spot.cell)
             yield [rank, spot.cell_hex, spot.count, round(spot.count / total, 4) if total else None,

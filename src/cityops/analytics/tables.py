@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 
@@ -95,7 +96,5 @@ _discovered = False
 def _discover() -> None:
     global _discovered
     if not _discovered:
-        from django.utils.module_loading import autodiscover_modules
-
         autodiscover_modules("reports")
         _discovered = True

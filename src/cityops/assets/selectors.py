@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import shapely
 from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -143,8 +144,6 @@ def component_feature(c: Component) -> dict[str, Any]:
     """A GeoJSON Feature: the shape when the component has one, else its point."""
     geometry: dict[str, Any] = {"type": "Point", "coordinates": [c.lon, c.lat]}
     if c.shape_wkb:
-        import shapely
-
         geometry = shapely.geometry.mapping(from_wkb(c.shape_wkb))
     return {"type": "Feature", "id": c.ident, "geometry": geometry, "properties": component_summary(c)}
 

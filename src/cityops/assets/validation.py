@@ -21,6 +21,9 @@ from cityops.assets.models import ComponentStatus
 from cityops.catalog.models import CatalogClass, ClassKind
 from cityops.core.errors import InvalidInput
 from cityops.geo.geometry import to_wkb
+from cityops.geo.locate import locate, to_wgs84
+from cityops.geo.models import Region
+from cityops.org.models import Department
 
 # GB/T 47678.5 abbreviation → our key (a model field, or an entry of `attributes`).
 GB_ABBREVIATIONS = {
@@ -169,14 +172,10 @@ class ComponentCleaner:
                 data = {**data, "lon": point.x, "lat": point.y}
         if "lon" not in data or "lat" not in data:
             raise InvalidInput(_("The location is missing (lon and lat)."), field="lon")
-        from cityops.geo.locate import to_wgs84
-
         lon, lat = to_wgs84(data["lon"], data["lat"])
         return lon, lat, shape_wkb
 
     def _locate(self, lon: float, lat: float) -> Any:
-        from cityops.geo.locate import locate
-
         location = locate(lon, lat)
         if location is None or location.grid is None:
             raise InvalidInput(
@@ -187,8 +186,6 @@ class ComponentCleaner:
 
     def _grid_path(self, grid_id: int) -> str:
         if grid_id not in self.grid_paths:
-            from cityops.geo.models import Region
-
             self.grid_paths[grid_id] = Region.objects.values_list("path", flat=True).get(pk=grid_id)
         return self.grid_paths[grid_id]
 
@@ -213,8 +210,6 @@ class ComponentCleaner:
     def _department(self, code: Any) -> Any:
         if code is None:
             return None
-        from cityops.org.models import Department
-
         code = str(code)
         if code not in self.departments:
             self.departments[code] = Department.objects.filter(code=code).first()

@@ -1,8 +1,21 @@
-"""Human labels of the case event actions (`CaseEvent.action`), for timelines."""
+"""Case events (`CaseEvent`): writing one history row, naming its actor, and the labels of the actions for timelines.
+
+Below the workflow and the stage clocks, which both write events.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from cityops.cases.models import Case, CaseEvent
+from cityops.cases.subscribers import case_events_publish
+
+if TYPE_CHECKING:
+    from cityops.core.typing import Actor
 
 EVENT_LABELS = {
     "case.reported": _("Reported (上报)"),
@@ -48,3 +61,31 @@ def event_label(action: str) -> str:
     """The label of an event action; unknown actions show as they are."""
     label = EVENT_LABELS.get(action)
     return str(label) if label is not None else action
+
+
+def record_event(case: Case, action: str, *, actor: Actor, from_state: str = "", to_state: str = "", note: str = "",
+                 data: dict | None = None, at: datetime | None = None, public: bool = False) -> CaseEvent:
+    """Write one history row for `case` (the case's audit trail); its subscribers hear of it after commit."""
+    user, label = describe_actor(actor)
+    event = CaseEvent.objects.create(
+        case=case, at=at or timezone.now(), actor=user, actor_label=label[:150], action=action,
+        from_state=from_state, to_state=to_state, note=note, data=data or {}, public=public,
+    )
+    case_events_publish([event])
+    return event
+
+
+def describe_actor(actor: Actor) -> tuple[Any, str]:
+    """(user or None, label): a user acting (perhaps through a token), or the system / a named command."""
+    if actor is None:
+        return None, "system"
+    if isinstance(actor, str):
+        return None, actor
+    token = getattr(actor, "via_token", None)
+    suffix = f" (token {token.prefix})" if token is not None else ""
+    return actor, f"{actor.get_username()}{suffix}"
+
+
+def is_system(actor: Actor) -> bool:
+    """Whether `actor` is the system (None) or a named command (a string) rather than a user."""
+    return actor is None or isinstance(actor, str)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from cityops.cases.models import OPEN_STATES, Case, CaseEvent, CasePhoto, PhotoPhase
 from cityops.cases.scope import case_scope_q, ensure_case_visible
 from cityops.cases.subscribers import case_events_publish
-from cityops.cases.workflow import handler_responsible
+from cityops.cases.workflow import StaleVersion, handler_responsible
 from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cityops.core.permissions import is_platform_admin, is_user, require_token_scope
@@ -91,8 +91,6 @@ def _lock(case: Case, version: int | None) -> Case:
 
 
 def _stale(case: Case, version: int) -> Conflict:
-    from cityops.cases.services import StaleVersion  # services import this module's neighbours, not this one
-
     return StaleVersion(_("Case %(number)s has changed (version %(now)s, you saw %(seen)s); reload it and try again.")
                         % {"number": case.number, "now": case.version, "seen": version}, field="version")
 

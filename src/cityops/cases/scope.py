@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
+from cityops.cases.models import Case
 from cityops.core.errors import NotFound
 from cityops.core.permissions import is_platform_admin
 from cityops.org.models import Department
@@ -34,8 +35,6 @@ def case_scope_q(user: Actor) -> Q:
 
 def ensure_case_visible(user: Actor, case: Any) -> None:
     """Raise NotFound (404) when `case` lies outside the user's scope."""
-    from cityops.cases.models import Case
-
     if not Case.objects.filter(case_scope_q(user), pk=case.pk).exists():
         raise NotFound("Case not found.")
 
@@ -43,8 +42,6 @@ def ensure_case_visible(user: Actor, case: Any) -> None:
 def case_visible(user: Actor, case: Any) -> bool:
     """Whether `user` sees `case` (`case_scope_q`'s rule), decided in memory when it can be: by the region scope,
     or — for a case no department holds yet, such as a new report — without asking about departments at all."""
-    from cityops.cases.models import Case
-
     if is_platform_admin(user):
         return True
     region = getattr(user, "scope_region", None)

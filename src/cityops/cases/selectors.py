@@ -11,9 +11,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from cityops.cases.cursors import Page, case_page
+from cityops.cases.duplicates import find_duplicates
 from cityops.cases.events import event_label
 from cityops.cases.filters import CaseFilters, case_filter_q
-from cityops.cases.models import Case, CaseEvent, CaseState
+from cityops.cases.models import Case, CaseEvent, CaseRequest, CaseState
 from cityops.cases.photos import case_photo_url
 from cityops.cases.scope import case_scope_q, case_visible, ensure_case_visible
 from cityops.cases.workflow import allowed_actions
@@ -22,6 +23,7 @@ from cityops.catalog.selectors import catalog_class_search
 from cityops.core.errors import DomainError, NotFound
 from cityops.core.permissions import is_platform_admin
 from cityops.geo.models import Region
+from cityops.geo.selectors import region_feature_collection
 from cityops.org.models import Department
 
 if TYPE_CHECKING:
@@ -255,8 +257,6 @@ def _allowed_actions(*, case: Case, user: AnyUser, pending: set[str]) -> list[st
 def case_duplicates_for_user(*, user: AnyUser, case: Case, found: Sequence[Case] | None = None) -> list[Case]:
     """Open cases of the same class near `case` (`found`, or searched again as of its report), in `user`'s scope."""
     if found is None:
-        from cityops.cases.duplicates import find_duplicates
-
         found = find_duplicates(catalog_class=case.catalog_class, lon=case.lon, lat=case.lat, at=case.reported_at,
                                 exclude_id=case.pk)
     if not found:
@@ -270,8 +270,6 @@ def case_duplicates_for_user(*, user: AnyUser, case: Case, found: Sequence[Case]
 
 def case_request_get_for_user(*, user: AnyUser, request_id: int) -> Any:
     """An approval request on a case `user` may see; NotFound otherwise."""
-    from cityops.cases.models import CaseRequest
-
     found = CaseRequest.objects.select_related("case").filter(pk=request_id, case__in=Case.objects.filter(
         case_scope_q(user))).first()
     if found is None:
@@ -290,8 +288,6 @@ def report_class_options(*, text: str) -> list[CatalogClass]:
 
 def report_scope_map(*, user: AnyUser) -> dict[str, Any]:
     """The districts of the user's scope as a report map's outline (no basemap needed to find a place)."""
-    from cityops.geo.selectors import region_feature_collection
-
     try:
         regions = region_feature_collection(user=user, level="district", zoom=12)
     except DomainError:

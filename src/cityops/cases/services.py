@@ -35,6 +35,7 @@ from cityops.cases.scope import ensure_case_visible
 from cityops.cases.workflow import (
     REQUEST_TRANSITIONS,
     TRANSITIONS,
+    StaleVersion,
     authorize,
     check_allowed,
     is_system,
@@ -58,12 +59,6 @@ MAX_RESULT = 2000
 MAX_REASON = 1000
 MAX_EXTENSION_MINUTES = 60 * 24 * 90  # a quarter of a year, counted in the clock's own basis
 REPORT_ROLES = (Role.INSPECTOR, Role.ACCEPTOR, Role.SHIFT_LEADER, Role.DISPATCHER)
-
-
-class StaleVersion(Conflict):
-    """The case changed since the actor looked at it (optimistic concurrency, 409)."""
-
-    code = "stale_version"
 
 
 @dataclass

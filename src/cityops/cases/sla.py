@@ -26,8 +26,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from cityops.cases.events import record_event
 from cityops.cases.models import OPEN_STATES, Case, CaseEvent, CaseStageClock, CaseState
-from cityops.cases.workflow import record_event
 from cityops.catalog import cache as policy_cache
 from cityops.catalog.models import Stage, TimeBasis
 from cityops.core import worktime
@@ -248,6 +248,11 @@ def clocks_recompute(*, first: date, last: date, actor: Actor, reason: str, now:
         audit_log(actor=actor, action="cases.clocks.recomputed", object_type="cases.casestageclock",
                   data={"cases": changed, "first": first.isoformat(), "last": last.isoformat(), "reason": reason})
     return changed
+
+
+def calendar_changed_receiver(*, first: date, last: date, actor: Actor, reason: str, **kwargs: Any) -> int:
+    """The working calendar changed (`core.signals.calendar_changed`): move the open stage clocks it moves."""
+    return clocks_recompute(first=first, last=last, actor=actor, reason=reason)
 
 
 def _open_clocks_and_histories(

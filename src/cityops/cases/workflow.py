@@ -23,11 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cityops.cases import sla
+from cityops.cases.events import is_system, record_event
 from cityops.cases.models import (
     OPEN_STATES,
     Case,
@@ -37,7 +39,7 @@ from cityops.cases.models import (
     RequestKind,
     RequestState,
 )
-from cityops.cases.subscribers import case_events_publish
+from cityops.cases.scope import ensure_case_visible
 from cityops.core.errors import Conflict, Forbidden
 from cityops.core.permissions import is_platform_admin, is_user, require_role
 from cityops.org.models import Role
@@ -113,6 +115,12 @@ PUBLIC_ACTIONS = ("send-to-verify", "verify", "accept", "register", "dispatch", 
 PHOTO_ROLES = (Role.INSPECTOR, Role.ACCEPTOR, Role.HANDLER)
 
 
+class StaleVersion(Conflict):
+    """The case changed since the actor looked at it (optimistic concurrency, 409)."""
+
+    code = "stale_version"
+
+
 class IllegalTransition(Conflict):
     """A move the transition table does not allow from the case's current state (409)."""
 
@@ -142,8 +150,6 @@ def transition(case: Case, name: str, *, actor: Actor, note: str = "", data: dic
 
     The caller holds the row lock (`select_for_update`) inside its transaction and has authorized the actor.
     """
-    from cityops.cases import sla
-
     row = check_allowed(case, name)
     at = at or timezone.now()
     from_state = case.state
@@ -157,34 +163,7 @@ def transition(case: Case, name: str, *, actor: Actor, note: str = "", data: dic
                         data=data, at=at, public=public)
 
 
-def record_event(case: Case, action: str, *, actor: Actor, from_state: str = "", to_state: str = "", note: str = "",
-                 data: dict | None = None, at: datetime | None = None, public: bool = False) -> CaseEvent:
-    """Write one history row for `case` (the case's audit trail); its subscribers hear of it after commit."""
-    user, label = describe_actor(actor)
-    event = CaseEvent.objects.create(
-        case=case, at=at or timezone.now(), actor=user, actor_label=label[:150], action=action,
-        from_state=from_state, to_state=to_state, note=note, data=data or {}, public=public,
-    )
-    case_events_publish([event])
-    return event
-
-
-def describe_actor(actor: Actor) -> tuple[Any, str]:
-    """(user or None, label): a user acting (perhaps through a token), or the system / a named command."""
-    if actor is None:
-        return None, "system"
-    if isinstance(actor, str):
-        return None, actor
-    token = getattr(actor, "via_token", None)
-    suffix = f" (token {token.prefix})" if token is not None else ""
-    return actor, f"{actor.get_username()}{suffix}"
-
-
 # --- who may act --------------------------------------------------------------------------------------------
-
-
-def is_system(actor: Actor) -> bool:
-    return actor is None or isinstance(actor, str)
 
 
 def require_transition_role(actor: Actor, name: str) -> None:
@@ -204,8 +183,6 @@ def authorize(actor: Actor, case: Case, name: str) -> None:
     guard = TRANSITIONS[name].guard
     if guard == "inspector" and inspector_covers(actor, case):
         return  # the grid's own inspector may act even outside their region scope
-    from cityops.cases.scope import ensure_case_visible
-
     ensure_case_visible(actor, case)
     if guard == "inspector":
         raise Forbidden(_("Only an inspector of the case's grid or region may do this."))

@@ -12,6 +12,7 @@ from cityops.catalog.models import CatalogClass, ClassKind
 from cityops.core.api_schemas import ErrorOut
 from cityops.core.errors import NotFound
 from cityops.core.permissions import ensure_path_visible, require_token_scope
+from cityops.geo.models import Region
 
 if TYPE_CHECKING:
     from cityops.core.typing import AuthedRequest
@@ -175,8 +176,6 @@ def class_restore(request: AuthedRequest, kind: ClassKind, code: str) -> dict[st
 @router.get("/responsibility", response=ResponsibilityOut)
 def responsibility(request: AuthedRequest, class_: str = Query(..., alias="class"), region: str = Query(...)) -> Any:
     require_token_scope(request.auth, "catalog:read")
-    from cityops.geo.models import Region
-
     catalog_class = selectors.catalog_class_from_ref(class_)
     found = Region.objects.filter(code=region).first()
     if found is None:

@@ -8,6 +8,8 @@ class CatalogConfig(AppConfig):
     verbose_name = _("National catalogue")
 
     def ready(self) -> None:
-        from cityops.catalog import cache
+        from cityops.catalog import (
+            cache,  # here, not at the top: it holds models, which load after every apps.py
+        )
 
         cache.connect()  # the report path's in-process copy of the policy follows catalogue edits

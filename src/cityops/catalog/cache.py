@@ -15,9 +15,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
-from cityops.catalog.models import CatalogClass, ResponsibilityRule, Stage, Urgency
+from cityops.catalog.models import CatalogClass, ResponsibilityRule, Stage, TimeLimit, Urgency
 from cityops.catalog.selectors import ancestor_paths, catalog_class_from_ref, default_urgency, policy_for
+from cityops.org.models import Department
 
 _MISSING = object()
 
@@ -123,11 +125,6 @@ def _rules_by_path(catalog_class: CatalogClass | None) -> dict[str, Responsibili
 
 def connect() -> None:
     """Clear the copy whenever a row it holds changes in this process (called once from the app's ready())."""
-    from django.db.models.signals import post_delete, post_save
-
-    from cityops.catalog.models import TimeLimit
-    from cityops.org.models import Department
-
     for model in (CatalogClass, Urgency, TimeLimit, ResponsibilityRule, Department):
         for signal in (post_save, post_delete):
             signal.connect(clear_now_and_after_commit, sender=model, weak=False,

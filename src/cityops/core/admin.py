@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -126,8 +127,6 @@ def _recompute(request: HttpRequest, dates: Any, *, reason: str) -> None:
 
 
 def _weekday(day: date) -> str:
-    from django.utils.dateformat import format as date_format
-
     return date_format(day, "l")
 
 

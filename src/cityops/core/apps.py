@@ -1,7 +1,12 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+from cityops.core.office_hours import office_hours
 
 
 class CoreConfig(AppConfig):
@@ -10,9 +15,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform core")
 
     def ready(self) -> None:
-        from django.core import checks
-        from django.db.models.signals import post_delete, post_save
-
+        # Here, not at the top: both modules hold or read models, which load only after every app's apps.py.
         from cityops.core import worktime
         from cityops.core.models import ArrangementDay, CalendarOverride
 
@@ -30,11 +33,6 @@ class CoreConfig(AppConfig):
 
 def _check_office_hours(app_configs: Any, **kwargs: Any) -> list:
     """`manage.py check` (and every command) reports malformed CITYOPS_OFFICE_HOURS before first use."""
-    from django.core import checks
-    from django.core.exceptions import ImproperlyConfigured
-
-    from cityops.core.worktime import office_hours
-
     try:
         office_hours()
     except ImproperlyConfigured as exc:

@@ -19,7 +19,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
+import chinese_calendar
+from chinese_calendar.constants import holidays as arranged_holidays
 from django.utils.translation import gettext_lazy as _
+from lunardate import LunarDate
 
 FIRST_LUNAR_YEAR, LAST_LUNAR_YEAR = 1901, 2099
 
@@ -66,8 +69,6 @@ def is_statutory_holiday(day: date) -> bool:
 
 def qingming(year: int) -> date:
     """The day of the Qingming solar term (4 or 5 April in this century) in China's time zone."""
-    import chinese_calendar
-
     try:
         terms = chinese_calendar.get_solar_terms(date(year, 4, 1), date(year, 4, 30))
     except NotImplementedError as exc:
@@ -79,8 +80,6 @@ def qingming(year: int) -> date:
 
 
 def _lunar(year: int, month: int, day: int) -> date:
-    from lunardate import LunarDate
-
     try:
         return LunarDate(year, month, day).to_solar_date()
     except ValueError as exc:
@@ -89,6 +88,4 @@ def _lunar(year: int, month: int, day: int) -> date:
 
 def package_years() -> range:
     """The years the installed `chinesecalendar` package has the State Council's arrangement for."""
-    from chinese_calendar.constants import holidays
-
-    return range(min(holidays).year, max(holidays).year + 1)
+    return range(min(arranged_holidays).year, max(arranged_holidays).year + 1)

@@ -23,6 +23,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import gettext as _
 
+from cityops.core.api_auth import ApiTokenAuth
 from cityops.core.uploads import CONTENT_TYPES
 
 # Only these are sent as inline images; anything else would be an attachment (never rendered by the browser).
@@ -40,8 +41,6 @@ def request_viewer(request: HttpRequest) -> Any:
     None for an anonymous request or a token that does not authenticate.
     """
     if request.headers.get("Authorization"):
-        from cityops.core.api_auth import ApiTokenAuth
-
         return ApiTokenAuth()(request)
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated and user.is_active else None

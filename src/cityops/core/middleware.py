@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.utils.translation import gettext as _
 
@@ -104,8 +105,6 @@ class PermissionsPolicyMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        from django.conf import settings
-
         self.policy = settings.CITYOPS_PERMISSIONS_POLICY
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from cityops.core.office_hours import parse_office_hours
 
 
 class ActorKind(models.TextChoices):
@@ -74,10 +77,6 @@ class CalendarOverride(models.Model):
 
     def clean(self) -> None:
         """Refuse malformed office hours, and office hours on a day off."""
-        from django.core.exceptions import ValidationError
-
-        from cityops.core.worktime import parse_office_hours
-
         if not self.office_hours.strip():
             return
         if self.kind == DayKind.HOLIDAY:
@@ -125,8 +124,6 @@ class HolidayArrangement(models.Model):
 
     def clean(self) -> None:
         """Refuse a year outside the range the calendar can work with."""
-        from django.core.exceptions import ValidationError
-
         if self.year is not None and not MIN_ARRANGEMENT_YEAR <= self.year <= MAX_ARRANGEMENT_YEAR:
             raise ValidationError({"year": _("Enter a year between %(min)d and %(max)d.")
                                    % {"min": MIN_ARRANGEMENT_YEAR, "max": MAX_ARRANGEMENT_YEAR}})
@@ -153,8 +150,6 @@ class ArrangementDay(models.Model):
 
     def clean(self) -> None:
         """Refuse a date outside its arrangement's year (December before it allowed)."""
-        from django.core.exceptions import ValidationError
-
         arrangement = getattr(self, "arrangement", None)
         if self.date is None or arrangement is None or arrangement.year is None:
             return

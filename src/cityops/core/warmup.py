@@ -6,6 +6,9 @@ import logging
 import time
 from collections.abc import Callable
 
+from django.db import connections
+from django.urls import get_resolver
+
 logger = logging.getLogger("cityops.serve")
 
 # The in-process indexes to build before the first request, registered by their apps' `ready()` (the locate index
@@ -26,9 +29,6 @@ def warm_up() -> None:
     which then share the index (copy-on-write) instead of each building its own on its first request. The master's
     database connection is closed afterwards, so no worker inherits (and shares) it.
     """
-    from django.db import connections
-    from django.urls import get_resolver
-
     started = time.monotonic()
     try:
         get_resolver().url_patterns  # noqa: B018 - importing the views is the point

@@ -34,85 +34,26 @@ and dropped at once when one of them is saved or deleted in this process.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time as _time
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
+import chinese_calendar
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from cityops.core import holidays
+from cityops.core.models import ArrangementDay, CalendarOverride, DayKind
+from cityops.core.office_hours import Period, office_hours, parse_office_hours
 
 logger = logging.getLogger(__name__)
 
-Period = tuple[int, int]  # (start, end) in minutes after local midnight, start < end
 ONE_DAY = timedelta(days=1)
 # A deadline search that finds no working time in this many days means the calendar has no working days.
 _MAX_DAYS_SEARCHED = 366 * 30
-
-_PERIOD_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-
-
-# --- office hours --------------------------------------------------------------------------------
-
-
-def parse_office_hours(value: str | list[str] | tuple[str, ...], *, source: str = "office hours") -> tuple[Period, ...]:
-    """Parse "HH:MM-HH:MM" periods (a list, or one comma-separated string) into ordered minute pairs.
-
-    Raises ValueError naming the offending value when a period is malformed, empty, out of order or
-    overlaps the previous one.
-    """
-    items = value.split(",") if isinstance(value, str) else list(value)
-    items = [item for item in (str(i).strip() for i in items) if item]
-    if not items:
-        raise ValueError(f"{source}: no periods given (expected e.g. '08:30-12:00,13:30-17:30').")
-    periods: list[Period] = []
-    for item in items:
-        start, end = _parse_period(item, source=source)
-        if periods and start < periods[-1][1]:
-            raise ValueError(
-                f"{source}: period {item!r} overlaps or comes before the previous one; "
-                "list periods in order without overlap."
-            )
-        periods.append((start, end))
-    return tuple(periods)
-
-
-def _parse_period(item: str, *, source: str) -> Period:
-    match = _PERIOD_RE.match(item)
-    if not match:
-        raise ValueError(f"{source}: {item!r} is not a period of the form 'HH:MM-HH:MM'.")
-    h1, m1, h2, m2 = (int(g) for g in match.groups())
-    start, end = _minute_of_day(h1, m1, item, source), _minute_of_day(h2, m2, item, source)
-    if start >= end:
-        raise ValueError(f"{source}: period {item!r} ends before it starts (periods cannot cross midnight).")
-    return start, end
-
-
-def _minute_of_day(hour: int, minute: int, item: str, source: str) -> int:
-    # 24:00 is allowed as an end ("13:00-24:00"); nothing later is a time of day.
-    if minute > 59 or hour > 24 or (hour == 24 and minute != 0):
-        raise ValueError(f"{source}: {item!r} contains an invalid time of day.")
-    return hour * 60 + minute
-
-
-def office_hours() -> tuple[Period, ...]:
-    """The usual office-hour periods of a working day, from `settings.CITYOPS_OFFICE_HOURS`."""
-    raw = getattr(settings, "CITYOPS_OFFICE_HOURS", ["08:30-12:00", "13:30-17:30"])
-    key = raw if isinstance(raw, str) else tuple(raw)
-    return _office_hours_from_settings(key)
-
-
-@lru_cache(maxsize=16)
-def _office_hours_from_settings(raw: str | tuple[str, ...]) -> tuple[Period, ...]:
-    try:
-        return parse_office_hours(raw, source="CITYOPS_OFFICE_HOURS")
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{exc} (got {raw!r})") from exc
 
 
 # --- which days are working days ---------------------------------------------------------------------
@@ -124,8 +65,6 @@ _warn_lock = threading.Lock()
 @lru_cache(maxsize=16384)
 def statutory_is_workday(day: date) -> bool:
     """Whether `day` is a working day by the package's published data, or else by the law's holiday dates."""
-    import chinese_calendar
-
     try:
         return bool(chinese_calendar.is_workday(day))
     except (NotImplementedError, ValueError):
@@ -181,8 +120,6 @@ class _CalendarCache:
     @staticmethod
     def _load_overrides() -> dict[date, tuple[Period, ...] | None]:
         """Read every override; None stands for "a working day with the usual office hours"."""
-        from cityops.core.models import CalendarOverride, DayKind
-
         data: dict[date, tuple[Period, ...] | None] = {}
         for row in CalendarOverride.objects.all().only("date", "kind", "office_hours"):
             if row.kind == DayKind.HOLIDAY:
@@ -198,8 +135,6 @@ class _CalendarCache:
 
     @staticmethod
     def _load_arranged() -> dict[date, bool]:
-        from cityops.core.models import ArrangementDay, DayKind
-
         return {day: kind == DayKind.WORKDAY for day, kind in ArrangementDay.objects.values_list("date", "kind")}
 
 

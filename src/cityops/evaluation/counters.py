@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cityops.cases.models import CaseState, Source
 from cityops.catalog.models import Stage
-from cityops.evaluation.models import SubjectKind
+from cityops.evaluation.kinds import SubjectKind
 
 K = SubjectKind
 S = CaseState

@@ -19,6 +19,7 @@ from django.utils import timezone
 from cityops.cases.models import Case, CaseEvent, CaseStageClock, CaseState, Source
 from cityops.catalog.models import Stage
 from cityops.evaluation.models import CaseFact, FactWatermark
+from cityops.evaluation.rollups import fact_rollups_refresh
 
 # Channels through which the public reports a problem (监督举报): they count against the region and, where the
 # grid has an inspector, as that inspector's missed report (漏报) once registered.
@@ -174,7 +175,5 @@ def case_facts_rebuild_all(*, chunk: int = CHUNK) -> int:
         _rebuild_chunk(ids)
         done, last = done + len(ids), ids[-1]
     FactWatermark.objects.update_or_create(pk=1, defaults={"last_event_id": top, "refreshed_at": timezone.now()})
-    from cityops.evaluation.rollups import fact_rollups_refresh  # the rollups read the facts: import on use
-
     fact_rollups_refresh(full=True)  # every fact is new: roll every month up again
     return done

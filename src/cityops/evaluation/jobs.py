@@ -10,9 +10,11 @@ from django.utils import timezone
 from cityops.core.errors import Conflict
 from cityops.core.jobs import periodic
 from cityops.evaluation.facts import case_facts_refresh
-from cityops.evaluation.models import Snapshot, SubjectKind
+from cityops.evaluation.kinds import SubjectKind
+from cityops.evaluation.models import Snapshot
 from cityops.evaluation.rollups import fact_rollups_refresh
 from cityops.evaluation.selectors import last_month
+from cityops.evaluation.services import evaluation_snapshot_publish
 
 # Publish during the first days of a month only: late facts (a worker that was down) get a few days to arrive,
 # and a month nobody published by then is left to a person (the API's POST /snapshots).
@@ -34,8 +36,6 @@ def fact_rollups_tick() -> str:
 @periodic(every_seconds=3600, name="evaluation.monthly_snapshots")
 def monthly_snapshots_tick(today: dt.date | None = None) -> str:
     """On the first days of a month, publish the previous month of every subject kind not yet published."""
-    from cityops.evaluation.services import evaluation_snapshot_publish
-
     today = today or timezone.localdate()
     if today.day > PUBLISH_DAYS:
         return "not the start of a month"

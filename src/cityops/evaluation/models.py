@@ -9,30 +9,19 @@ an administrator edits; a `Snapshot` freezes a period's results so a published r
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cityops.cases.models import Case
+from cityops.evaluation.kinds import ScoringMethod, SubjectKind
+from cityops.evaluation.validation import indicator_errors
 
 # A closed or voided case never changes again: its fact's counters do not depend on the evaluation moment, so
 # the facts of these states are summed once per month into `FactRollup` (evaluation.rollups).
 SETTLED_STATES = ("closed", "voided")
-
-
-class SubjectKind(models.TextChoices):
-    """Who or what is evaluated (评价对象)."""
-
-    INSPECTOR = "inspector", _("Inspector (监督员)")
-    ACCEPTOR = "acceptor", _("Acceptor (受理员)")
-    SHIFT_LEADER = "shift_leader", _("Shift leader (值班长)")
-    DISPATCHER = "dispatcher", _("Dispatcher (派遣员)")
-    DEPARTMENT = "department", _("Department (专业部门)")
-    GRID = "grid", _("Unit grid (单元网格)")
-    COMMUNITY = "community", _("Community (社区)")
-    STREET = "street", _("Street (街道)")
-    DISTRICT = "district", _("District (区)")
 
 
 def _user_ref(related: str = "+") -> models.ForeignKey:
@@ -244,14 +233,6 @@ class RollupWatermark(models.Model):
 # --- the scheme (评价方案): indicators and grade bands an administrator edits -----------------------------------
 
 
-class ScoringMethod(models.TextChoices):
-    """How an indicator's value becomes a 0–100 score."""
-
-    RATE = "rate", _("Rate × 100 (比率)")
-    INVERSE_RATE = "inverse_rate", _("(1 − rate) × 100 (反向比率)")
-    BINS = "bins", _("Score bins on a count (分档)")
-
-
 class Indicator(models.Model):
     """One indicator of a subject kind: value = numerator counter / denominator counter, scored and weighted.
 
@@ -285,10 +266,6 @@ class Indicator(models.Model):
 
     def clean(self) -> None:
         """Refuse counters the kind lacks, a rate without a denominator, bad weights or bins."""
-        from django.core.exceptions import ValidationError
-
-        from cityops.evaluation.scheme import indicator_errors
-
         errors = indicator_errors(kind=self.kind, numerator=self.numerator, denominator=self.denominator,
                                   method=self.method, weight=self.weight, bins=self.bins)
         if errors:
@@ -313,8 +290,6 @@ class GradeBand(models.Model):
         return f"{self.grade} [{self.lower}, {self.upper})"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         if self.lower is not None and self.upper is not None and not 0 <= self.lower < self.upper <= 100:
             raise ValidationError(_("Bounds must satisfy 0 ≤ lower < upper ≤ 100."))
         if self.colour_hex and not (len(self.colour_hex) == 7 and self.colour_hex.startswith("#")):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from cityops.analytics.tables import ColumnKind, Table, register_report
 from cityops.evaluation import selectors
-from cityops.evaluation.models import ScoringMethod, SubjectKind
+from cityops.evaluation.kinds import ScoringMethod, SubjectKind
 from cityops.evaluation.scheme import IndicatorDef
 
 if TYPE_CHECKING:

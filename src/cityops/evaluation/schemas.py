@@ -9,7 +9,7 @@ from ninja import Field, Schema
 
 from cityops.cases.schemas import CaseSummaryOut
 from cityops.core.api_schemas import ErrorOut  # noqa: F401 (re-exported)
-from cityops.evaluation.models import SubjectKind
+from cityops.evaluation.kinds import SubjectKind
 
 
 class PeriodQuery(Schema):

@@ -35,13 +35,13 @@ from cityops.core.errors import Forbidden, InvalidInput, NotFound
 from cityops.core.permissions import ensure_path_visible, is_platform_admin, region_scope_q
 from cityops.evaluation.counters import COUNTERS, REGION_KINDS, SUBJECT_EXPRESSIONS, USER_KINDS
 from cityops.evaluation.facts import case_facts_refresh
+from cityops.evaluation.kinds import RATE_METHODS
 from cityops.evaluation.models import CaseFact, ScoringMethod, Snapshot, SubjectKind
 from cityops.evaluation.rollups import FACTS as ROLLUP_FACTS
 from cityops.evaluation.rollups import SLOT_OF as ROLLUP_SLOTS
 from cityops.evaluation.rollups import expand_grid_rows, grid_inspector_map, rollup_rows
 from cityops.evaluation.rollups import period_split as rollup_period_split
 from cityops.evaluation.scheme import (
-    RATE_METHODS,
     GradeDef,
     IndicatorDef,
     grades_from_dicts,

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cityops.cases.workflow import describe_actor, is_system
+from cityops.cases.events import describe_actor, is_system
 from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict, InvalidInput
 from cityops.core.permissions import require_role

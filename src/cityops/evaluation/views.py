@@ -23,7 +23,7 @@ from cityops.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from cityops.core.permissions import is_platform_admin
 from cityops.evaluation import selectors, services
 from cityops.evaluation.counters import COUNTERS, USER_KINDS
-from cityops.evaluation.models import ScoringMethod, SubjectKind
+from cityops.evaluation.kinds import ScoringMethod, SubjectKind
 from cityops.evaluation.reports import indicator_label
 from cityops.geo.models import Region
 from cityops.org.models import Department, User

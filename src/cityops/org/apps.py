@@ -8,5 +8,6 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation and access")
 
     def ready(self) -> None:
-        # Connects the audit of login lock-outs (django-axes' user_locked_out signal).
+        # Connects the audit of login lock-outs (django-axes' user_locked_out signal); here, not at the top: it
+        # imports the audit's model, which loads only after every app's apps.py.
         from cityops.org import lockout  # noqa: F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -60,8 +61,6 @@ class Department(models.Model):
 
     def clean(self) -> None:
         """Refuse a parent inside the department's own subtree (the tree would become a loop)."""
-        from django.core.exceptions import ValidationError
-
         if self.code and "/" in self.code:
             raise ValidationError({"code": _("A department code may not contain '/'.")})
         if not self.pk or self.parent is None:

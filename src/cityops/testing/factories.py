@@ -11,8 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from shapely.geometry import box
 
+from cityops.cases.duplicates import h3_cell_of
+from cityops.cases.models import Case
+from cityops.cases.numbering import next_case_number
+from cityops.catalog.selectors import catalog_class_from_ref, default_urgency
 from cityops.geo.geometry import region_geometry_fields
 from cityops.geo.models import Level, Region
 from cityops.org.models import Department, DepartmentKind, RoleAssignment, User
@@ -79,13 +84,6 @@ def make_case(city: SmallCity, *, catalog_class=None, lon: float | None = None, 
     `catalog_class` is a CatalogClass or a ref ("matter:06010", the default is exposed garbage).
     The point defaults to the middle of the first grid (东区网格1).
     """
-    from django.utils import timezone
-
-    from cityops.cases.duplicates import h3_cell_of
-    from cityops.cases.models import Case
-    from cityops.cases.numbering import next_case_number
-    from cityops.catalog.selectors import catalog_class_from_ref, default_urgency
-
     if catalog_class is None or isinstance(catalog_class, str):
         catalog_class = catalog_class_from_ref(catalog_class or "matter:06010")
     first = city.grids[0]

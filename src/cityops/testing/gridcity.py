@@ -15,6 +15,7 @@ from shapely.geometry import box
 
 from cityops.geo.geometry import region_geometry_fields
 from cityops.geo.models import Level, Region
+from cityops.geo.services import region_set_changed
 
 ORIGIN_LON, ORIGIN_LAT = 103.95, 30.55
 GRID_DLON, GRID_DLAT = 0.00104, 0.0009  # ~100 m × 100 m at 30.6°N
@@ -90,8 +91,6 @@ def _region(level: str, code: str, name: str, geom, parent: Region | None) -> Re
 
 
 def _create(regions: list[Region]) -> list[Region]:
-    from cityops.geo.services import region_set_changed
-
     created = Region.objects.bulk_create(regions, batch_size=2000)
     region_set_changed()
     return created

@@ -5,6 +5,10 @@ The suite runs on SQLite unless CITYOPS_TEST_DATABASE_URL names a PostgreSQL ser
 
 import os
 import tempfile
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import time_machine
 
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-suite-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
@@ -25,9 +29,6 @@ _traveller = None
 
 
 def _pinned_moment(value: str):
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -37,8 +38,6 @@ def pytest_configure(config) -> None:
     value = os.environ.get("CITYOPS_TEST_NOW", "").strip()
     if not value:
         return
-    import time_machine
-
     _traveller = time_machine.travel(_pinned_moment(value), tick=True)
     _traveller.start()
 

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from cityops.core.maplayers import MapLayer, map_layer_register
+
 
 class TrackingConfig(AppConfig):
     name = "cityops.tracking"
@@ -8,8 +10,6 @@ class TrackingConfig(AppConfig):
     verbose_name = _("Positions")
 
     def ready(self) -> None:
-        from cityops.core.maplayers import MapLayer, map_layer_register
-
         # The inspectors' last positions on the one map; a click shows one's track of the day.
         map_layer_register(MapLayer(
             key="inspectors", label=_("Inspectors (last 8 h)"), order=20,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from cityops.core.errors import InvalidInput
 from cityops.core.permissions import require_role
+from cityops.geo.locate import OutsideServiceArea, locate
 from cityops.org.models import Role
 from cityops.tracking.models import PositionPing
 
@@ -22,8 +23,6 @@ PING_MIN_INTERVAL = timedelta(seconds=10)
 def position_ping_record(*, actor: User, lon: float, lat: float, accuracy_m: float | None = None,
                          at: datetime | None = None) -> PositionPing | None:
     """Store an on-duty inspector's position (巡查轨迹) with its grid; None when it came too soon after the last."""
-    from cityops.geo.locate import OutsideServiceArea, locate
-
     require_role(actor, Role.INSPECTOR)
     _check_position(lon, lat, accuracy_m)
     at = at or timezone.now()
