@@ -169,7 +169,7 @@ def test_the_months_tables_download_as_one_workbook(client, march):
 
 
 def test_the_report_prints_counts_whole_ratios_with_two_decimals_and_rates_as_percentages():
-    from cityops.analytics.tables import ColumnKind
+    from cityops.core.tables import ColumnKind
     from cityops.exports.views import _show
 
     assert (_show(3.0, ColumnKind.NUMBER), _show(0.04, ColumnKind.NUMBER)) == ("3", "0.04")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cityops.analytics.tables import report_kind
 from cityops.cases.models import CaseState
 from cityops.core.errors import Forbidden, InvalidInput, NotFound
+from cityops.core.tables import report_kind
 from tests.analytics.conftest import EAST_4, WEST_1
 
 MARCH = {"start": "2026-03-01", "end": "2026-03-31"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cityops.analytics.tables import report_kind
 from cityops.core.errors import Forbidden, InvalidInput
+from cityops.core.tables import report_kind
 from cityops.evaluation.models import SubjectKind
 
 

@@ -20,10 +20,11 @@ from cityops.cases.models import CaseState
 from cityops.demo.seeding import seed_cases
 from cityops.evaluation import rollups
 from cityops.evaluation.counters import COUNTERS, overdue
+from cityops.evaluation.counting import evaluation_counts
 from cityops.evaluation.facts import case_facts_rebuild_all, case_facts_refresh
 from cityops.evaluation.models import CaseFact, FactRollup, FactRollupMonth, SubjectKind
+from cityops.evaluation.params import period_bounds
 from cityops.evaluation.rollups import fact_rollups_refresh, month_range, period_split
-from cityops.evaluation.selectors import _bounds, evaluation_counts
 from tests.cases.workflow_cast import drive
 from tests.evaluation.histories import NOW, T3
 
@@ -46,7 +47,7 @@ def assert_same(kind: str, start: dt.date, end: dt.date, now: dt.datetime, subje
 
 
 def rolled_months(period: str, start: dt.date, end: dt.date) -> list[dt.date]:
-    return period_split(period, *_bounds(start, end)).rolled
+    return period_split(period, *period_bounds(start, end)).rolled
 
 
 def test_settled_facts_do_not_depend_on_the_evaluation_moment(cast, march):
@@ -164,7 +165,7 @@ def test_the_rollup_command_builds_every_month(cast, march):
 def test_an_edge_month_mostly_inside_the_period_is_its_rollup_minus_the_days_outside(cast, march):
     case_facts_refresh()
     fact_rollups_refresh()
-    split = period_split("reported_at", *_bounds(dt.date(2026, 3, 3), dt.date(2026, 3, 31)))
+    split = period_split("reported_at", *period_bounds(dt.date(2026, 3, 3), dt.date(2026, 3, 31)))
     assert split.rolled == [dt.date(2026, 3, 1)] and split.minus_ranges
     counts = assert_same("inspector", dt.date(2026, 3, 3), dt.date(2026, 3, 31), NOW)
     assert cast["acceptor"].pk not in counts  # its only report (I) is of 2 March
@@ -239,7 +240,7 @@ def seeded_years(city):
 
 
 def rolled_spans(period: str, start: dt.date, end: dt.date) -> list[tuple[int, dt.date]]:
-    return period_split(period, *_bounds(start, end)).spans
+    return period_split(period, *period_bounds(start, end)).spans
 
 
 YEAR_2025 = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))

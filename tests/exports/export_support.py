@@ -9,10 +9,10 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from cityops.analytics import tables
-from cityops.analytics.tables import ColumnKind, Table
+from cityops.core import tables
 from cityops.core.errors import Forbidden, InvalidInput
 from cityops.core.permissions import is_platform_admin
+from cityops.core.tables import ColumnKind, Table
 
 KIND = "test.inspectors"
 BROKEN = "test.broken"

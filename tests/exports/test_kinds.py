@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cityops.analytics.tables import report_kind, report_kinds, tables_of
 from cityops.core.errors import InvalidInput
+from cityops.core.tables import report_kind, report_kinds, tables_of
 from cityops.exports.models import ExportState
 from cityops.exports.services import export_file_for_user, export_run_due, export_start
 from tests.cases.workflow_cast import cast, drive, fast_hashing, garbage, local, report  # noqa: F401

@@ -68,8 +68,8 @@ def test_the_start_form_without_a_kind_offers_every_kind_and_starts_nothing(lead
 def test_the_download_names_the_file_in_chinese_and_safely(leader_client):
     from urllib.parse import quote
 
-    from cityops.analytics import tables
-    from cityops.analytics.tables import Table
+    from cityops.core import tables
+    from cityops.core.tables import Table
 
     tables.register_report("test.named", "test.named",
                            lambda *, user, params: Table(title='月报/"东区"\r\nX: 1', columns=["a"], rows=[[1]], total=1))

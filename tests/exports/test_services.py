@@ -306,8 +306,8 @@ def test_a_stray_partial_file_of_a_killed_worker_is_removed(leader, export_dir):
 def test_the_worker_writes_in_the_requesters_language(leader, export_dir, settings):
     from django.utils import translation
 
-    from cityops.analytics import tables
-    from cityops.analytics.tables import Table
+    from cityops.core import tables
+    from cityops.core.tables import Table
 
     seen = []
 

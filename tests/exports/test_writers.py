@@ -7,7 +7,7 @@ import datetime as dt
 import io
 from zoneinfo import ZoneInfo
 
-from cityops.analytics.tables import ColumnKind, Table, tables_of
+from cityops.core.tables import ColumnKind, Table, tables_of
 from cityops.exports import writers as w
 from tests.exports.export_support import HEADERS, TITLE, rows, workbook
 

@@ -20,11 +20,11 @@ from cityops.cases.scope import case_scope_q
 from cityops.catalog.selectors import catalog_class_from_ref
 from cityops.core.errors import InvalidInput, NotFound
 from cityops.core.permissions import ensure_path_visible, is_platform_admin, require_role
-from cityops.evaluation.selectors import (
+from cityops.evaluation.params import (
     EARLIEST_DAY as EARLIEST_DAY,  # re-exported: the monthly report's month
 )
-from cityops.evaluation.selectors import LATEST_DAY as LATEST_DAY
-from cityops.evaluation.selectors import check_period, parse_date
+from cityops.evaluation.params import LATEST_DAY as LATEST_DAY
+from cityops.evaluation.params import check_period, parse_date
 from cityops.geo.models import Region
 from cityops.org.models import Department, Role
 
@@ -119,7 +119,7 @@ def period_parse(start: str | dt.date | None, end: str | dt.date | None, *,
                  default_days: int = DEFAULT_PERIOD_DAYS) -> Period:
     """A period from ISO dates; missing ends default to the `default_days` up to today. 422 on bad input.
 
-    The dates and the period follow the evaluation's rules (`evaluation.selectors.parse_date`, `check_period`:
+    The dates and the period follow the evaluation's rules (`evaluation.params.parse_date`, `check_period`:
     start not after end, at most 366 days), so both pages accept and refuse the same periods.
     """
     end_day = _date(end, "end") or today()

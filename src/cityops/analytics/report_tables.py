@@ -19,16 +19,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cityops.analytics.params import EARLIEST_DAY, LATEST_DAY
-from cityops.analytics.tables import ColumnKind, Table, register_report
 from cityops.cases.models import Case, CaseState
 from cityops.cases.scope import case_scope_q
 from cityops.core.errors import Forbidden, InvalidInput
 from cityops.core.permissions import is_platform_admin, require_role
+from cityops.core.tables import ColumnKind, Table, register_report
 from cityops.evaluation import selectors as evaluation
 from cityops.evaluation.counters import HANDLED_STATES, overdue
 from cityops.evaluation.facts import case_facts_refresh
 from cityops.evaluation.kinds import SubjectKind
 from cityops.evaluation.models import CaseFact
+from cityops.evaluation.params import last_month, month_bounds, parse_month
 from cityops.org.models import Role
 
 if TYPE_CHECKING:
@@ -93,12 +94,12 @@ class MonthlyReport:
 def monthly_report_for_user(*, user: AnyUser, month: str | dt.date | None = None) -> MonthlyReport:
     """The monthly report of `month` ("YYYY-MM", default last month) over the cases `user` may see."""
     require_role(user, *READER_ROLES)
-    first = _month(month) if month else evaluation.last_month()
-    start, end = evaluation.month_bounds(first)
+    first = _month(month) if month else last_month()
+    start, end = month_bounds(first)
     case_facts_refresh()
     now = timezone.now()
     facts = CaseFact.objects.filter(case__in=Case.objects.filter(case_scope_q(user)).values("pk"))
-    previous_start, previous_end = evaluation.month_bounds(start - dt.timedelta(days=1))
+    previous_start, previous_end = month_bounds(start - dt.timedelta(days=1))
     return MonthlyReport(
         month=first, start=start, end=end, scope=_scope_label(user), generated_at=now,
         headline=headline(facts, start, end, now=now), previous=headline(facts, previous_start, previous_end, now=now),
@@ -108,7 +109,7 @@ def monthly_report_for_user(*, user: AnyUser, month: str | dt.date | None = None
 
 
 def _month(value: str | dt.date) -> dt.date:
-    first = evaluation.parse_month(value)
+    first = parse_month(value)
     # The previous month is read too: near year 1 or 9999 that would overflow Python's dates (a 500), so the
     # month must lie in the statistics' range of dates (the same bounds and wording as `params.period_parse`).
     if not EARLIEST_DAY <= first <= LATEST_DAY:

@@ -19,7 +19,7 @@ from cityops.analytics import forecast as fc
 from cityops.analytics import highs
 from cityops.analytics.params import CaseFilters, Period, Scope, period_parse, positive_int, scope_for
 from cityops.analytics.statistics import Dimension, StatRow, stats_by_dimension
-from cityops.analytics.tables import ColumnKind, Table, register_report
+from cityops.core.tables import ColumnKind, Table, register_report
 from cityops.geo.models import Level
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from cityops.core.jobs import periodic
 from cityops.evaluation.facts import case_facts_refresh
 from cityops.evaluation.kinds import SubjectKind
 from cityops.evaluation.models import Snapshot
+from cityops.evaluation.params import last_month
 from cityops.evaluation.rollups import fact_rollups_refresh
-from cityops.evaluation.selectors import last_month
 from cityops.evaluation.services import evaluation_snapshot_publish
 
 # Publish during the first days of a month only: late facts (a worker that was down) get a few days to arrive,

@@ -9,10 +9,12 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cityops.analytics.tables import ColumnKind, Table, register_report
+from cityops.core.tables import ColumnKind, Table, register_report
 from cityops.evaluation import selectors
 from cityops.evaluation.kinds import ScoringMethod, SubjectKind
+from cityops.evaluation.params import resolve_period
 from cityops.evaluation.scheme import IndicatorDef
+from cityops.evaluation.scoring import EvaluationResult
 
 if TYPE_CHECKING:
     from cityops.core.typing import AnyUser
@@ -24,7 +26,7 @@ def indicator_label(ind: IndicatorDef) -> str:
     return ind.name if language.startswith("zh") or not ind.name_en else ind.name_en
 
 
-def result_table(result: selectors.EvaluationResult) -> Table:
+def result_table(result: EvaluationResult) -> Table:
     """A result as a table: rank, subject, counters, each indicator's value and score, composite, grade."""
     columns = [_("Rank"), _("Code"), _("Name")]
     kinds = [ColumnKind.INT, ColumnKind.TEXT, ColumnKind.TEXT]
@@ -46,7 +48,7 @@ def result_table(result: selectors.EvaluationResult) -> Table:
                  sheet=str(SubjectKind(result.kind).label))
 
 
-def result_notes(result: selectors.EvaluationResult) -> list[str]:
+def result_notes(result: EvaluationResult) -> list[str]:
     notes = [_("Period: %(start)s – %(end)s") % {"start": result.start, "end": result.end}]
     if result.region:
         notes.append(_("Region: %(code)s") % {"code": result.region})
@@ -62,7 +64,7 @@ def result_notes(result: selectors.EvaluationResult) -> list[str]:
 
 def _builder(kind: str) -> Any:
     def build(*, user: AnyUser, params: dict[str, str]) -> Table:
-        start, end = selectors.resolve_period(start=params.get("start") or None, end=params.get("end") or None,
+        start, end = resolve_period(start=params.get("start") or None, end=params.get("end") or None,
                                               month=params.get("month") or None)
         result = selectors.evaluation_results(user=user, kind=kind, start=start, end=end,
                                               region=params.get("region") or None)

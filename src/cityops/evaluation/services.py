@@ -15,7 +15,8 @@ from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict, InvalidInput
 from cityops.core.permissions import require_role
 from cityops.evaluation.models import Snapshot, SnapshotRow
-from cityops.evaluation.selectors import evaluation_compute_all, month_bounds, parse_kind, parse_month
+from cityops.evaluation.params import month_bounds, parse_kind, parse_month
+from cityops.evaluation.selectors import evaluation_compute_all
 from cityops.org.models import Role
 
 if TYPE_CHECKING:

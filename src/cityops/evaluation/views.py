@@ -24,7 +24,10 @@ from cityops.core.permissions import is_platform_admin
 from cityops.evaluation import selectors, services
 from cityops.evaluation.counters import COUNTERS, USER_KINDS
 from cityops.evaluation.kinds import ScoringMethod, SubjectKind
+from cityops.evaluation.params import last_month, month_bounds, parse_kind, resolve_period
 from cityops.evaluation.reports import indicator_label
+from cityops.evaluation.scoring import EvaluationResult
+from cityops.evaluation.visibility import visible_kinds
 from cityops.geo.models import Region
 from cityops.org.models import Department, User
 
@@ -41,7 +44,7 @@ def _forbidden(request: HttpRequest, exc: Forbidden) -> HttpResponse:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """Tabs per subject kind, a period picker (last month by default) and the ranking table."""
-    kinds = selectors.visible_kinds(request.user)
+    kinds = visible_kinds(request.user)
     if not kinds:
         return _forbidden(request, Forbidden(_("You may not see this evaluation.")))
     kind = request.GET.get("kind") or kinds[0]
@@ -52,7 +55,7 @@ def index(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"page": "evaluation", "kinds": _tabs(kinds, kind, period), "kind": kind,
                                "kind_label": SubjectKind(kind).label, "period": period, "error": None}
     try:
-        start, end = selectors.resolve_period(**{k: v or None for k, v in period.items() if k != "region"})
+        start, end = resolve_period(**{k: v or None for k, v in period.items() if k != "region"})
         result = selectors.evaluation_results(user=request.user, kind=kind, start=start, end=end,
                                               region=period["region"] or None)
     except (InvalidInput, NotFound) as exc:
@@ -73,7 +76,7 @@ def _period_fields(request: HttpRequest) -> dict[str, str]:
     """The picker's values; with nothing chosen, last month."""
     fields = {name: (request.GET.get(name) or "").strip() for name in ("month", "start", "end", "region")}
     if not (fields["month"] or fields["start"] or fields["end"]):
-        fields["month"] = f"{selectors.last_month():%Y-%m}"
+        fields["month"] = f"{last_month():%Y-%m}"
     return fields
 
 
@@ -83,7 +86,7 @@ def _tabs(kinds: list[str], current: str, period: dict[str, str]) -> list[dict[s
              "url": "?" + urlencode({"kind": k, **query})} for k in kinds]
 
 
-def _result_context(request: HttpRequest, result: selectors.EvaluationResult) -> dict[str, Any]:
+def _result_context(request: HttpRequest, result: EvaluationResult) -> dict[str, Any]:
     """Everything the ranking table shows: the counters the formulas use, linked to their cases; scores; grades.
 
     One page of the ranking (`?page=`), optionally only the subjects whose code or name contains `?find=`.
@@ -146,7 +149,7 @@ def _format_value(ind: Any, value: float | None) -> str:
     return f"{value * 100:.2f}%"
 
 
-def _export_url(result: selectors.EvaluationResult) -> str:
+def _export_url(result: EvaluationResult) -> str:
     """The export page for this table; empty while the exports app does not offer one."""
     params: dict[str, str] = {"kind": f"evaluation.{result.kind}"}
     if result.snapshot is not None:
@@ -161,12 +164,12 @@ def _export_url(result: selectors.EvaluationResult) -> str:
         return ""
 
 
-def _publishable_month(request: HttpRequest, result: selectors.EvaluationResult) -> str:
+def _publishable_month(request: HttpRequest, result: EvaluationResult) -> str:
     """The month the user may publish from this page ("2026-03"), or "" (not a whole ended month, or no role)."""
     user = request.user
     if result.snapshot is not None or not (is_platform_admin(user) or user.has_role(*services.PUBLISH_ROLES)):
         return ""
-    first, last = selectors.month_bounds(result.start)
+    first, last = month_bounds(result.start)
     if (first, last) != (result.start, result.end) or last >= timezone.localdate():
         return ""
     return f"{first:%Y-%m}"
@@ -178,8 +181,8 @@ def drilldown(request: HttpRequest) -> HttpResponse:
     """The cases behind one count of one subject, each linking to its console page."""
     data = request.GET
     try:
-        kind = selectors.parse_kind(data.get("kind", ""))
-        start, end = selectors.resolve_period(start=data.get("start") or None, end=data.get("end") or None,
+        kind = parse_kind(data.get("kind", ""))
+        start, end = resolve_period(start=data.get("start") or None, end=data.get("end") or None,
                                               month=data.get("month") or None)
         subject = _int(data.get("subject"), "subject")
         counter = data.get("counter", "")
@@ -221,7 +224,7 @@ def snapshot_list(request: HttpRequest) -> HttpResponse:
         snapshots = list(selectors.snapshot_list(user=request.user))
     except Forbidden as exc:
         return _forbidden(request, exc)
-    kinds = set(selectors.visible_kinds(request.user))
+    kinds = set(visible_kinds(request.user))
     return render(request, "evaluation/snapshots.html",
                   {"page": "evaluation", "snapshots": [s for s in snapshots if s.kind in kinds]})
 

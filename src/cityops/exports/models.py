@@ -26,7 +26,7 @@ class ExportState(models.TextChoices):
 
 
 class ExportJob(models.Model):
-    """One export of a registered report kind (`analytics.tables`) for the user who asked for it."""
+    """One export of a registered report kind (`core.tables`) for the user who asked for it."""
 
     kind = models.CharField(_("report"), max_length=100)
     params = models.JSONField(_("parameters"), default=dict, blank=True)

@@ -29,10 +29,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cityops.analytics import report_tables  # noqa: F401  (registers this app's own report kinds)
-from cityops.analytics.tables import ReportKind, Table, report_kind, report_kinds, tables_of
 from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from cityops.core.permissions import is_platform_admin
+from cityops.core.tables import ReportKind, Table, report_kind, report_kinds, tables_of
 from cityops.exports.models import ExportFormat, ExportJob, ExportState
 from cityops.exports.writers import CONTENT_TYPES, WRITERS
 

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cityops.analytics import report_tables
-from cityops.analytics.tables import ColumnKind
 from cityops.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from cityops.core.tables import ColumnKind
 from cityops.exports import services as exports
 from cityops.exports.models import ExportFormat, ExportJob, ExportState
 

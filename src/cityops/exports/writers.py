@@ -25,7 +25,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from cityops.analytics.tables import ColumnKind, Table
+from cityops.core.tables import ColumnKind, Table
 
 Progress = Callable[[int], None]
 
