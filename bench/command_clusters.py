@@ -30,8 +30,8 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from cityops.command.selectors import degrees_per_pixel
     from cityops.geo.models import Level, Region
+    from cityops.geo.viewport import degrees_per_pixel
     from cityops.org.models import Department, User
 
     user = User.objects.get(username=args.user)

@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cityops.analytics.api import router as analytics_router
+from cityops.assets.api import map_router as assets_map_router
 from cityops.assets.api import router as assets_router
 from cityops.cases.api import router as cases_router
 from cityops.catalog.api import router as catalog_router
@@ -26,6 +27,7 @@ from cityops.intake.integrations.inbox_api import router as inbox_router
 from cityops.intake.portal.api import router as public_router
 from cityops.notify.api import router as notify_router
 from cityops.org.api import router as org_router
+from cityops.tracking.api import router as tracking_router
 
 
 class CityopsAPI(NinjaAPI):
@@ -53,6 +55,9 @@ api.add_router("/inspector", inspector_router, tags=["inspector"])
 api.add_router("/intake/batches", inbox_router, tags=["intake"])
 api.add_router("/intake", intake_router, tags=["intake"])
 api.add_router("/command", command_router, tags=["command"])
+# The one map's layers that other apps serve, under the map's prefix and tag.
+api.add_router("/command", tracking_router, tags=["command"])
+api.add_router("/command", assets_map_router, tags=["command"])
 api.add_router("/evaluation", evaluation_router, tags=["evaluation"])
 api.add_router("/analytics", analytics_router, tags=["analytics"])
 api.add_router("/exports", exports_router, tags=["exports"])

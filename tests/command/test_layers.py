@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from cityops.assets import selectors as assets_selectors
 from cityops.command import selectors
 from cityops.core.errors import Forbidden, InvalidInput, NotFound
 from cityops.org.models import Role
 from cityops.testing import factories as f
+from cityops.tracking import selectors as tracking_selectors
 from cityops.tracking.models import PositionPing
 from tests.cases.workflow_cast import local
 
@@ -87,7 +89,7 @@ def patrols(cast, city):
 
 
 def positions(user, patrols, hours=8):
-    return selectors.inspector_positions(user=user, hours=hours, now=patrols["now"])
+    return tracking_selectors.inspector_positions(user=user, hours=hours, now=patrols["now"])
 
 
 def test_each_inspector_shows_at_their_last_position(cast, patrols):
@@ -112,19 +114,19 @@ def test_a_district_dispatcher_sees_only_their_districts_inspectors(cast, patrol
 
 
 def test_a_track_is_the_inspectors_pings_of_one_day_in_order(cast, patrols):
-    track = selectors.inspector_track(user=cast["dispatcher"], username="inspector", day="2026-03-04")
+    track = tracking_selectors.inspector_track(user=cast["dispatcher"], username="inspector", day="2026-03-04")
     assert track["geometry"]["coordinates"] == [[lon, lat] for _at, lon, lat in patrols["walk"]]
     assert track["properties"]["points"] == 3 and track["properties"]["day"] == "2026-03-04"
-    yesterday = selectors.inspector_track(user=cast["dispatcher"], username="inspector", day="2026-03-03")
+    yesterday = tracking_selectors.inspector_track(user=cast["dispatcher"], username="inspector", day="2026-03-03")
     assert yesterday["geometry"]["coordinates"] == [[104.005, 30.015]]
 
 
 def test_a_track_outside_the_scope_or_of_a_non_inspector_is_not_found(cast, patrols):
     for username in ("west_inspector", "dispatcher", "ghost"):
         with pytest.raises(NotFound):
-            selectors.inspector_track(user=cast["dispatcher"], username=username, day="2026-03-04")
+            tracking_selectors.inspector_track(user=cast["dispatcher"], username=username, day="2026-03-04")
     with pytest.raises(InvalidInput) as refused:
-        selectors.inspector_track(user=cast["dispatcher"], username="inspector", day="4 March")
+        tracking_selectors.inspector_track(user=cast["dispatcher"], username="inspector", day="4 March")
     assert refused.value.field == "day"
 
 
@@ -158,9 +160,9 @@ def test_components_appear_only_at_close_zoom(cast, city):
     cover = catalog_class_from_ref("component:01001")
     Component.objects.create(ident="51010401001000001", catalog_class=cover, lon=104.003, lat=30.015,
                              grid=city.grids[0], region_path=city.grids[0].path, survey_date=dt.date(2026, 1, 5))
-    far = selectors.component_layer(user=cast["dispatcher"], bbox=BBOX, zoom=14)
+    far = assets_selectors.component_layer(user=cast["dispatcher"], bbox=BBOX, zoom=14)
     assert far["features"] == [] and far["zoom_in"] is True
-    near = selectors.component_layer(user=cast["dispatcher"], bbox=(104.0, 30.01, 104.01, 30.02), zoom=17)
+    near = assets_selectors.component_layer(user=cast["dispatcher"], bbox=(104.0, 30.01, 104.01, 30.02), zoom=17)
     assert [feature["id"] for feature in near["features"]] == ["51010401001000001"] and near["zoom_in"] is False
     with pytest.raises(Forbidden):
-        selectors.component_layer(user=cast["handler"], bbox=BBOX, zoom=17)
+        assets_selectors.component_layer(user=cast["handler"], bbox=BBOX, zoom=17)

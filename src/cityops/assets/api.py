@@ -11,13 +11,16 @@ from ninja.files import UploadedFile
 from cityops.assets import selectors, services
 from cityops.assets.validation import TEXT_FIELDS
 from cityops.core.api_schemas import ErrorOut
-from cityops.core.permissions import require_token_scope
+from cityops.core.permissions import require_centre_staff, require_token_scope
 from cityops.geo.selectors import parse_bbox
+from cityops.geo.viewport import MAX_ZOOM, check_zoom
 
 if TYPE_CHECKING:
     from cityops.core.typing import AuthedRequest
 
 router = Router()
+# The one map's components layer (指挥一张图), mounted under `/command` beside the map's other layers.
+map_router = Router()
 
 
 class ComponentIn(Schema):
@@ -118,3 +121,18 @@ def component_photo(request: AuthedRequest, ident: str, image: File[UploadedFile
     component = selectors.component_get_for_user(user=request.auth, ident=ident)
     photo = services.component_photo_add(component=component, upload=image, caption=caption, actor=request.auth)
     return Status(201, {"id": photo.pk, "url": selectors.component_photo_url(photo), "caption": photo.caption})
+
+
+# --- the one map's components layer -------------------------------------------------------------------------------
+# For the command centre's staff with the token scope `assets:read`. Its path, URL name and operation id are the
+# map's own: the id is the one the endpoint was published with while the map's router served it.
+
+
+@map_router.get("/components", response={200: dict, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+                url_name="command_components", operation_id="cityops_command_api_components",
+                summary="Components in a bbox (close zooms only)")
+def components(request: AuthedRequest, bbox: str, zoom: int = Query(..., ge=0, le=MAX_ZOOM)) -> Any:
+    """The component census (部件) inside `bbox` at zoom ≥ 17; an empty collection with `zoom_in` further out."""
+    require_token_scope(request.auth, "assets:read")
+    require_centre_staff(request.auth)
+    return selectors.component_layer(user=request.auth, bbox=parse_bbox(bbox), zoom=check_zoom(zoom))

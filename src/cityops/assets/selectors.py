@@ -15,8 +15,9 @@ from cityops.assets.models import Component, ComponentPhoto, ComponentStatus
 from cityops.catalog.models import CatalogClass, ClassKind
 from cityops.catalog.selectors import catalog_class_from_ref
 from cityops.core.errors import InvalidInput, NotFound
-from cityops.core.permissions import region_scope_q, require_token_scope
+from cityops.core.permissions import region_scope_q, require_centre_staff, require_token_scope
 from cityops.geo.geometry import EARTH_RADIUS_M, distance_m, from_wkb
+from cityops.geo.viewport import check_viewport, check_zoom
 
 if TYPE_CHECKING:
     from cityops.core.typing import AnyUser
@@ -172,3 +173,18 @@ def component_detail(c: Component) -> dict[str, Any]:
         "photos": [{"url": component_photo_url(p), "caption": p.caption, "taken_at": p.taken_at.isoformat()}
                    for p in c.photos.all()],
     }
+
+
+# --- the one map's components layer ------------------------------------------------------------------------------
+
+COMPONENT_ZOOM = 17
+
+
+def component_layer(*, user: AnyUser, bbox: BBox, zoom: int) -> dict[str, Any]:
+    """The component census (部件) in `bbox` at close zooms; further out an empty layer asking to zoom in."""
+    require_centre_staff(user)
+    zoom = check_zoom(zoom)
+    check_viewport(bbox, zoom)
+    if zoom < COMPONENT_ZOOM:
+        return {"type": "FeatureCollection", "features": [], "zoom_in": True}
+    return {**component_map(user=user, bbox=bbox), "zoom_in": False}

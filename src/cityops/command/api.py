@@ -1,7 +1,8 @@
 """HTTP API of the command one map (指挥一张图): thin, every read scoped to the caller (`command.selectors`).
 
 All endpoints are for the command centre's staff (leader, shift leader, dispatcher, acceptor, admin; 403 for
-others) and need the token scope `cases:read` (components: `assets:read`). The map filters are the same query
+others) and need the token scope `cases:read`. The map's other layers are served by their own apps under the same
+prefix: the inspectors by `tracking.api`, the components by `assets.api`. The map filters are the same query
 parameters everywhere: `class`, `state` (open states only, repeat or comma-separate), `region`, `department`,
 `source`, `from`, `to` (reported since / until, ISO dates in Asia/Shanghai) and `overdue` (true: overdue only).
 """
@@ -14,8 +15,9 @@ from ninja import Field, Query, Router, Schema
 
 from cityops.command import selectors
 from cityops.core.api_schemas import ErrorOut
-from cityops.core.permissions import require_token_scope
+from cityops.core.permissions import require_centre_staff, require_token_scope
 from cityops.geo.selectors import parse_bbox
+from cityops.geo.viewport import MAX_ZOOM, check_zoom
 
 if TYPE_CHECKING:
     from cityops.core.typing import AuthedRequest
@@ -39,58 +41,33 @@ class MapFilterQuery(Schema):
     overdue: Literal["true", "false"] | None = Field(None, description="true: overdue cases only.")
 
 
-def _caller(request: AuthedRequest, scope: str = "cases:read") -> Any:
-    require_token_scope(request.auth, scope)
-    selectors.require_centre_staff(request.auth)
+def _caller(request: AuthedRequest) -> Any:
+    require_token_scope(request.auth, "cases:read")
+    require_centre_staff(request.auth)
     return request.auth
 
 
 @router.get("/clusters", response={200: dict, **ERRORS}, url_name="command_clusters",
             summary="Open cases in a bbox, clustered for a zoom")
 def clusters(request: AuthedRequest, bbox: str, filters: Query[MapFilterQuery],
-             zoom: int = Query(..., ge=0, le=selectors.MAX_ZOOM)) -> Any:
+             zoom: int = Query(..., ge=0, le=MAX_ZOOM)) -> Any:
     """Clusters of open cases per map cell (count, mean position, overdue count, counts per state, dominant
     state) and individual cases where a cell holds three or fewer, or at zoom ≥ 17 when at most 2,000 are in
     view. `bbox` is minlon,minlat,maxlon,maxlat (WGS84), at most 4,096 screen pixels across at `zoom` (0–20)."""
     user = _caller(request)
-    return selectors.case_clusters(user=user, bbox=parse_bbox(bbox), zoom=selectors.check_zoom(zoom),
+    return selectors.case_clusters(user=user, bbox=parse_bbox(bbox), zoom=check_zoom(zoom),
                                    filters=selectors.map_filters(request.GET))
 
 
 @router.get("/load", response={200: dict, **ERRORS}, url_name="command_load",
             summary="Open and overdue counts per region in a bbox, as GeoJSON")
 def load(request: AuthedRequest, bbox: str, filters: Query[MapFilterQuery],
-         zoom: int = Query(..., ge=0, le=selectors.MAX_ZOOM), level: str | None = None) -> Any:
+         zoom: int = Query(..., ge=0, le=MAX_ZOOM), level: str | None = None) -> Any:
     """Regions of `level` (grid, community, street, district; by zoom when omitted: districts below 11, streets
     to 12, communities to 14, grids from 15) in `bbox`, simplified for `zoom`, each with `open` and `overdue`."""
     user = _caller(request)
-    return selectors.region_load(user=user, bbox=parse_bbox(bbox), zoom=selectors.check_zoom(zoom),
+    return selectors.region_load(user=user, bbox=parse_bbox(bbox), zoom=check_zoom(zoom),
                                  filters=selectors.map_filters(request.GET), level=level)
-
-
-@router.get("/inspectors", response={200: dict, **ERRORS}, url_name="command_inspectors",
-            summary="Inspectors' last positions")
-def inspectors(request: AuthedRequest,
-               hours: int = Query(selectors.POSITION_HOURS, ge=1, le=selectors.MAX_POSITION_HOURS)) -> Any:
-    """Each inspector in the caller's scope with a position in the last `hours` (1–72): their last one."""
-    user = _caller(request)
-    return selectors.inspector_positions(user=user, hours=hours)
-
-
-@router.get("/inspectors/{username}/track", response={200: dict, **ERRORS}, url_name="command_track",
-            summary="One inspector's track for a day")
-def track(request: AuthedRequest, username: str, day: str | None = None) -> Any:
-    """The inspector's positions on `day` (ISO date, Asia/Shanghai; today when omitted) as a LineString."""
-    user = _caller(request)
-    return selectors.inspector_track(user=user, username=username, day=day)
-
-
-@router.get("/components", response={200: dict, **ERRORS}, url_name="command_components",
-            summary="Components in a bbox (close zooms only)")
-def components(request: AuthedRequest, bbox: str, zoom: int = Query(..., ge=0, le=selectors.MAX_ZOOM)) -> Any:
-    """The component census (部件) inside `bbox` at zoom ≥ 17; an empty collection with `zoom_in` further out."""
-    user = _caller(request, "assets:read")
-    return selectors.component_layer(user=user, bbox=parse_bbox(bbox), zoom=selectors.check_zoom(zoom))
 
 
 @router.get("/feed", response={200: dict, **ERRORS}, url_name="command_feed",

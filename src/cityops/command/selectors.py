@@ -18,51 +18,36 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Floor
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from cityops.cases.filters import CaseFilters, case_filter_q
 from cityops.cases.models import OPEN_STATES, Case, CaseEvent, CaseStageClock, CaseState
 from cityops.cases.scope import case_scope_q
 from cityops.catalog.models import Stage
-from cityops.core.errors import InvalidInput, NotFound
-from cityops.core.permissions import require_role
+from cityops.core.errors import InvalidInput
+from cityops.core.permissions import require_centre_staff
 from cityops.geo.models import Level
 from cityops.geo.selectors import BBox, region_feature_collection
-from cityops.org.models import Role
-from cityops.tracking import selectors as tracking
+from cityops.geo.viewport import check_viewport, check_zoom, degrees_per_pixel
 
 if TYPE_CHECKING:
     from cityops.core.typing import AnyUser
 
-# The command centre's staff (指挥中心); handlers and inspectors work their own queues, not the one map.
-CENTRE_ROLES = (Role.LEADER, Role.SHIFT_LEADER, Role.DISPATCHER, Role.ACCEPTOR, Role.ADMIN)
 # Open states in workflow order (for breakdowns and the state filter).
 MAP_STATES = [s for s in CaseState.values if s in OPEN_STATES]
 
-MAX_ZOOM = 20
 CELL_PX = 64  # a cluster cell is about this many screen pixels wide
-TILE_PX = 256
-MAX_VIEW_PX = 4096  # a bbox wider or taller than this many pixels at its zoom is refused (bounds the cell count)
 POINT_ZOOM = 17  # from this zoom on, individual cases are returned when there are not too many
 FEW = 3  # a cell with at most this many cases is returned as its cases, not as a cluster
 MAX_POINTS = 2000
 FEED_EVENTS = ("case.reported", "case.overdue")
 FEED_LIMIT = 50
-POSITION_HOURS = 8
-MAX_POSITION_HOURS = 72
-MAX_TRACK_POINTS = 5000
 # Region level drawn by load at each zoom: districts far out, unit grids close in.
 LOAD_LEVELS = ((15, Level.GRID), (13, Level.COMMUNITY), (11, Level.STREET), (0, Level.DISTRICT))
 LEVEL_FIELD: dict[str, str] = {Level.GRID: "grid", Level.COMMUNITY: "community", Level.STREET: "street", Level.DISTRICT: "district"}
 
 
-def require_centre_staff(user: AnyUser) -> None:
-    """Refuse (403) anyone but the command centre's staff (leader, shift leader, dispatcher, acceptor, admin)."""
-    require_role(user, *CENTRE_ROLES)
-
-
-# --- filters and the viewport --------------------------------------------------------------------------------
+# --- filters -----------------------------------------------------------------------------------------------------
 
 
 def map_filters(params: Mapping[str, Any]) -> CaseFilters:
@@ -105,45 +90,6 @@ def _flag(params: Mapping[str, Any], name: str) -> bool:
     if value not in {"", "1", "true", "yes", "on", "0", "false", "no", "off"}:
         raise InvalidInput(_("%(name)s must be true or false.") % {"name": name}, field=name)
     return value in {"1", "true", "yes", "on"}
-
-
-def check_zoom(zoom: Any) -> int:
-    """`zoom` as an int in 0…MAX_ZOOM, or InvalidInput naming `zoom`."""
-    try:
-        value = int(zoom)
-    except (TypeError, ValueError):
-        value = -1
-    if not 0 <= value <= MAX_ZOOM or str(zoom).strip() != str(value):  # "012" or "+12" are not zooms either
-        raise InvalidInput(_("zoom must be a whole number between 0 and %(max)d.") % {"max": MAX_ZOOM}, field="zoom")
-    return value
-
-
-def check_viewport(bbox: BBox, zoom: int) -> None:
-    """Refuse (422, `bbox`) a box larger than MAX_VIEW_PX screen pixels at `zoom`: it would mean too many cells."""
-    min_lon, min_lat, max_lon, max_lat = bbox
-    limit = MAX_VIEW_PX * degrees_per_pixel(zoom)
-    if max_lon - min_lon > limit or _mercator_span(min_lat, max_lat) > limit:
-        raise InvalidInput(
-            _("bbox is too large for zoom %(zoom)d: at most %(deg).4f° across. Zoom out or send a smaller box.")
-            % {"zoom": zoom, "deg": limit},
-            field="bbox",
-        )
-    if max_lon <= min_lon or max_lat <= min_lat:
-        raise InvalidInput(_("bbox must have minlon < maxlon and minlat < maxlat."), field="bbox")
-
-
-def degrees_per_pixel(zoom: int) -> float:
-    """Degrees of longitude per screen pixel at `zoom` (256-pixel web-map tiles)."""
-    return 360.0 / (TILE_PX * 2.0**zoom)
-
-
-def _mercator_span(min_lat: float, max_lat: float) -> float:
-    """The north-south extent in "longitude degrees" as a web map draws it (pixels × degrees per pixel)."""
-    def y(lat: float) -> float:
-        lat = max(min(lat, 85.0511), -85.0511)
-        return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
-
-    return y(max_lat) - y(min_lat)
 
 
 def open_cases(*, user: AnyUser, filters: CaseFilters) -> QuerySet[Case]:
@@ -311,84 +257,6 @@ def scope_outline(*, user: AnyUser) -> dict:
         if region is not None:
             collection = region_feature_collection(user=user, level=region.level, zoom=15)
     return collection
-
-
-# --- components ----------------------------------------------------------------------------------------------
-
-COMPONENT_ZOOM = 17
-
-
-def component_layer(*, user: AnyUser, bbox: BBox, zoom: int) -> dict:
-    """The component census (部件) in `bbox` at close zooms; further out an empty layer asking to zoom in."""
-    from cityops.assets.selectors import component_map
-
-    require_centre_staff(user)
-    zoom = check_zoom(zoom)
-    check_viewport(bbox, zoom)
-    if zoom < COMPONENT_ZOOM:
-        return {"type": "FeatureCollection", "features": [], "zoom_in": True}
-    return {**component_map(user=user, bbox=bbox), "zoom_in": False}
-
-
-# --- inspectors ----------------------------------------------------------------------------------------------
-
-
-def inspector_positions(*, user: AnyUser, hours: int = POSITION_HOURS, now: dt.datetime | None = None) -> dict:
-    """Each visible inspector's last position within the last `hours`, as GeoJSON points."""
-    require_centre_staff(user)
-    if not 1 <= int(hours) <= MAX_POSITION_HOURS:
-        raise InvalidInput(_("hours must be between 1 and %(max)d.") % {"max": MAX_POSITION_HOURS}, field="hours")
-    since = (now or timezone.now()) - dt.timedelta(hours=int(hours))
-    rows = tracking.latest_positions(user=user, since=since)
-    return {"type": "FeatureCollection", "since": since, "features": [_ping_feature(p) for p in rows]}
-
-
-def _ping_feature(ping: Any) -> dict[str, Any]:
-    return {
-        "type": "Feature", "id": ping.user.username,
-        "geometry": {"type": "Point", "coordinates": [ping.lon, ping.lat]},
-        "properties": {"username": ping.user.username, "name": str(ping.user), "at": ping.at,
-                       "accuracy_m": ping.accuracy_m, "grid": ping.grid.name if ping.grid_id else None},
-    }
-
-
-def inspector_track(*, user: AnyUser, username: str, day: str | dt.date | None = None) -> dict:
-    """One inspector's pings on one day (Asia/Shanghai), oldest first, as a GeoJSON line (巡查轨迹)."""
-    require_centre_staff(user)
-    # A NUL in the name would reach PostgreSQL (which refuses it: a 500); no inspector has one.
-    inspector = (None if "\x00" in username
-                 else tracking.tracked_inspectors(user=user).filter(username=username).first())
-    if inspector is None:
-        raise NotFound(_("Inspector %(name)s not found.") % {"name": username})
-    start = _day_start(day)
-    pings = tracking.track_points(user=user, inspector=inspector, start=start, end=start + dt.timedelta(days=1),
-                                  limit=MAX_TRACK_POINTS)
-    return {
-        "type": "Feature", "id": inspector.username,
-        "geometry": {"type": "LineString", "coordinates": [[lon, lat] for lon, lat, _at in pings]},
-        "properties": {"username": inspector.username, "name": str(inspector),
-                       "day": timezone.localtime(start).date().isoformat(), "times": [at for _lon, _lat, at in pings],
-                       "points": len(pings)},
-    }
-
-
-def _day_start(day: str | dt.date | None) -> dt.datetime:
-    """Local midnight (the configured zone, Asia/Shanghai) of `day` (today when omitted)."""
-    if day is None or day == "":
-        value = timezone.localdate()
-    elif isinstance(day, dt.date):
-        value = day
-    else:
-        try:
-            parsed = parse_date(str(day))
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            raise InvalidInput(_("day must be an ISO date such as 2026-11-21."), field="day")
-        value = parsed
-    if not dt.date.min < value < dt.date.max:  # its day's end, and its midnight in UTC, must exist (else a 500)
-        raise InvalidInput(_("day must be an ISO date such as 2026-11-21."), field="day")
-    return timezone.make_aware(dt.datetime.combine(value, dt.time.min))
 
 
 # --- live feed and headline ----------------------------------------------------------------------------------

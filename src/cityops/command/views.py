@@ -17,12 +17,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from cityops.assets.selectors import COMPONENT_ZOOM
 from cityops.cases import selectors as case_selectors
 from cityops.cases.views import ACTION_LABELS, ACTIONS
 from cityops.command import selectors
 from cityops.command.forms import MapFilterForm
 from cityops.core.errors import Forbidden, InvalidInput, NotFound
 from cityops.core.maplayers import map_layer_endpoints, map_layers
+from cityops.core.permissions import require_centre_staff
 
 # Actions the card cannot offer well (they need the pending requests or the request kinds of the case page):
 # the card links to the case page for them instead.
@@ -36,7 +38,7 @@ def _forbidden(request: HttpRequest, exc: Forbidden) -> HttpResponse:
 def _centre_staff(request: HttpRequest) -> HttpResponse | None:
     """A 403 page for anyone but the centre's staff, else None."""
     try:
-        selectors.require_centre_staff(request.user)
+        require_centre_staff(request.user)
     except Forbidden as exc:
         return _forbidden(request, exc)
     return None
@@ -69,7 +71,7 @@ def _map_config() -> dict[str, Any]:
         "clusters": reverse("api-v1:command_clusters"), "load": reverse("api-v1:command_load"),
         **map_layer_endpoints(),
         "card": reverse("command:card", args=["__number__"]),
-        "point_zoom": selectors.POINT_ZOOM, "component_zoom": selectors.COMPONENT_ZOOM,
+        "point_zoom": selectors.POINT_ZOOM, "component_zoom": COMPONENT_ZOOM,
     }
 
 

@@ -34,6 +34,10 @@ class Role(models.TextChoices):
     ADMIN = "admin", gettext_lazy("Administrator (系统管理员)")
 
 
+# The command centre's staff (指挥中心); handlers and inspectors work their own queues, not the one map.
+CENTRE_ROLES = (Role.LEADER, Role.SHIFT_LEADER, Role.DISPATCHER, Role.ACCEPTOR, Role.ADMIN)
+
+
 def is_user(actor: Actor) -> TypeGuard[User]:
     """Whether `actor` is a signed-in user: not anonymous, not the system or a named device or command."""
     return bool(getattr(actor, "is_authenticated", False))
@@ -55,6 +59,11 @@ def require_role(user: Actor, *roles: str) -> None:
         return
     names = ", ".join(roles)
     raise Forbidden(_("This action needs one of the roles: %(roles)s.") % {"roles": names})
+
+
+def require_centre_staff(user: Actor) -> None:
+    """Refuse (403) anyone but the command centre's staff (leader, shift leader, dispatcher, acceptor, admin)."""
+    require_role(user, *CENTRE_ROLES)
 
 
 def require_token_scope(user: Actor, scope: str) -> None:
