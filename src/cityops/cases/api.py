@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Header, Query, Router, Status
 from ninja.files import UploadedFile
@@ -46,7 +45,7 @@ from cityops.core.errors import Forbidden, InvalidInput, NotFound
 from cityops.core.permissions import require_token_scope
 
 if TYPE_CHECKING:
-    from cityops.core.typing import AnyUser
+    from cityops.core.typing import AnyUser, AuthedRequest
 
 router = Router()
 
@@ -60,7 +59,7 @@ TOKEN_SOURCES = (Source.CITIZEN, Source.HOTLINE, Source.OPEN311, Source.WEBHOOK,
 
 
 @router.get("", response={200: CasePageOut, 422: ErrorOut}, summary="List and search cases")
-def case_list(request: HttpRequest, query: Query[CaseListQuery]) -> dict[str, Any]:
+def case_list(request: AuthedRequest, query: Query[CaseListQuery]) -> dict[str, Any]:
     """Cases in the caller's scope, newest first (or `order=due_at`: earliest deadline first), one page at a
     time: pass `next_cursor` back as `cursor` until it is null."""
     require_token_scope(request.auth, "cases:read")
@@ -70,7 +69,7 @@ def case_list(request: HttpRequest, query: Query[CaseListQuery]) -> dict[str, An
 
 # Before "/{number}": the first matching route answers.
 @router.get("/queue", response={200: CaseQueueOut, 422: ErrorOut}, summary="My work queue (待办)")
-def case_queue(request: HttpRequest, query: Query[CaseQueueQuery]) -> dict[str, Any]:
+def case_queue(request: AuthedRequest, query: Query[CaseQueueQuery]) -> dict[str, Any]:
     """The cases waiting for the caller, as the console's work queue shows them: the queues of their roles inside
     their scope, earliest deadline first (none last), with the list's filters; pass `next_cursor` back as
     `cursor` until it is null."""
@@ -91,7 +90,7 @@ def _filters(query: CaseListQuery | CaseQueueQuery, *, order: str = CaseOrder.RE
 
 
 @router.get("/{number}", response={200: CaseDetailOut, 404: ErrorOut}, summary="One case")
-def case_detail(request: HttpRequest, number: str) -> dict[str, Any]:
+def case_detail(request: AuthedRequest, number: str) -> dict[str, Any]:
     """The case with its stage clocks, photos, requests, links and the actions the caller may take now."""
     require_token_scope(request.auth, "cases:read")
     case = selectors.case_get_for_user(user=request.auth, number=number)
@@ -99,7 +98,7 @@ def case_detail(request: HttpRequest, number: str) -> dict[str, Any]:
 
 
 @router.get("/{number}/timeline", response={200: list[TimelineEventOut], 404: ErrorOut}, summary="A case's history")
-def case_timeline(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+def case_timeline(request: AuthedRequest, number: str) -> list[dict[str, Any]]:
     """Every event of the case, oldest first: who did what, from which state to which, when."""
     require_token_scope(request.auth, "cases:read")
     case = selectors.case_get_for_user(user=request.auth, number=number)
@@ -111,7 +110,7 @@ def case_timeline(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 
 @router.post("", response={200: CaseCreatedOut, 201: CaseCreatedOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
              summary="Report a case (idempotent with Idempotency-Key)")
-def case_create(request: HttpRequest, payload: CaseIn,
+def case_create(request: AuthedRequest, payload: CaseIn,
                 idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=80)) -> Status:
     """Create a case (上报). A retried request with the same `Idempotency-Key` answers 200 with the case the
     first one created (201). `duplicates` lists open cases of the same class nearby.
@@ -171,12 +170,12 @@ def _source_for(user: AnyUser, requested: str | None) -> str:
 # --- workflow actions -------------------------------------------------------------------------------------
 
 
-def _case(request: HttpRequest, number: str) -> Case:
+def _case(request: AuthedRequest, number: str) -> Case:
     require_token_scope(request.auth, "cases:write")
     return selectors.case_get_for_user(user=request.auth, number=number)
 
 
-def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
+def _detail(request: AuthedRequest, case: Case) -> dict[str, Any]:
     """The case as the caller sees it after the action (re-read: the service returned its own copy)."""
     try:
         fresh = selectors.case_get_for_user(user=request.auth, number=case.number)
@@ -202,7 +201,7 @@ ACTION_RESPONSES = {200: CaseDetailOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 
 
 @router.post("/{number}/send-to-verify", response=ACTION_RESPONSES, summary="Send to the grid's inspector to verify")
-def case_send_to_verify(request: HttpRequest, number: str, payload: ActionIn) -> dict[str, Any]:
+def case_send_to_verify(request: AuthedRequest, number: str, payload: ActionIn) -> dict[str, Any]:
     """Acceptor (受理员): reported → verifying (核实)."""
     case = services.case_send_to_verify(case=_case(request, number), actor=request.auth, version=payload.version,
                                         note=payload.note)
@@ -210,7 +209,7 @@ def case_send_to_verify(request: HttpRequest, number: str, payload: ActionIn) ->
 
 
 @router.post("/{number}/verify", response=ACTION_RESPONSES, summary="Verify on site")
-def case_verify(request: HttpRequest, number: str, payload: VerifyIn) -> dict[str, Any]:
+def case_verify(request: AuthedRequest, number: str, payload: VerifyIn) -> dict[str, Any]:
     """Inspector (监督员): verifying → accepted when confirmed, back to reported when not."""
     case = services.case_verify(case=_case(request, number), actor=request.auth, version=payload.version,
                                 confirmed=payload.confirmed, note=payload.note)
@@ -218,7 +217,7 @@ def case_verify(request: HttpRequest, number: str, payload: VerifyIn) -> dict[st
 
 
 @router.post("/{number}/accept", response=ACTION_RESPONSES, summary="Accept")
-def case_accept(request: HttpRequest, number: str, payload: ActionIn) -> dict[str, Any]:
+def case_accept(request: AuthedRequest, number: str, payload: ActionIn) -> dict[str, Any]:
     """Acceptor (受理员): reported → accepted."""
     case = services.case_accept(case=_case(request, number), actor=request.auth, version=payload.version,
                                 note=payload.note)
@@ -226,7 +225,7 @@ def case_accept(request: HttpRequest, number: str, payload: ActionIn) -> dict[st
 
 
 @router.post("/{number}/register", response=ACTION_RESPONSES, summary="Register (立案)")
-def case_register(request: HttpRequest, number: str, payload: ActionIn) -> dict[str, Any]:
+def case_register(request: AuthedRequest, number: str, payload: ActionIn) -> dict[str, Any]:
     """Shift leader (值班长): accepted → registered (dispatched at once for classes configured so)."""
     case = services.case_register(case=_case(request, number), actor=request.auth, version=payload.version,
                                   note=payload.note)
@@ -234,7 +233,7 @@ def case_register(request: HttpRequest, number: str, payload: ActionIn) -> dict[
 
 
 @router.post("/{number}/dispatch", response=ACTION_RESPONSES, summary="Dispatch (派遣) to a department")
-def case_dispatch(request: HttpRequest, number: str, payload: DispatchIn) -> dict[str, Any]:
+def case_dispatch(request: AuthedRequest, number: str, payload: DispatchIn) -> dict[str, Any]:
     """Dispatcher (派遣员): registered → dispatched, to `department` or, when left out, the proposed one."""
     case = services.case_dispatch(case=_case(request, number), actor=request.auth, version=payload.version,
                                   department=payload.department or None, note=payload.note)
@@ -242,7 +241,7 @@ def case_dispatch(request: HttpRequest, number: str, payload: DispatchIn) -> dic
 
 
 @router.post("/{number}/pass-down", response=ACTION_RESPONSES, summary="Pass down to a sub-unit")
-def case_pass_down(request: HttpRequest, number: str, payload: PassDownIn) -> dict[str, Any]:
+def case_pass_down(request: AuthedRequest, number: str, payload: PassDownIn) -> dict[str, Any]:
     """Handler (处置人员): the case stays dispatched, handled by a sub-unit of the department."""
     case = services.case_pass_down(case=_case(request, number), actor=request.auth, version=payload.version,
                                    unit=payload.unit.strip(), note=payload.note)
@@ -250,7 +249,7 @@ def case_pass_down(request: HttpRequest, number: str, payload: PassDownIn) -> di
 
 
 @router.post("/{number}/handle", response=ACTION_RESPONSES, summary="Report the handling result (处置)")
-def case_handle(request: HttpRequest, number: str, payload: HandleIn) -> dict[str, Any]:
+def case_handle(request: AuthedRequest, number: str, payload: HandleIn) -> dict[str, Any]:
     """Handler of the responsible department: dispatched → handled, with the result."""
     case = services.case_handle(case=_case(request, number), actor=request.auth, version=payload.version,
                                 result=payload.result, note=payload.note)
@@ -258,7 +257,7 @@ def case_handle(request: HttpRequest, number: str, payload: HandleIn) -> dict[st
 
 
 @router.post("/{number}/send-to-check", response=ACTION_RESPONSES, summary="Send to the inspector to check")
-def case_send_to_check(request: HttpRequest, number: str, payload: ActionIn) -> dict[str, Any]:
+def case_send_to_check(request: AuthedRequest, number: str, payload: ActionIn) -> dict[str, Any]:
     """Acceptor: handled → checking (核查)."""
     case = services.case_send_to_check(case=_case(request, number), actor=request.auth, version=payload.version,
                                        note=payload.note)
@@ -266,7 +265,7 @@ def case_send_to_check(request: HttpRequest, number: str, payload: ActionIn) -> 
 
 
 @router.post("/{number}/check", response=ACTION_RESPONSES, summary="Check the fix on site (核查)")
-def case_check(request: HttpRequest, number: str, payload: CheckIn) -> dict[str, Any]:
+def case_check(request: AuthedRequest, number: str, payload: CheckIn) -> dict[str, Any]:
     """Inspector: checking → checked when passed, back to dispatched (rework 返工) when not."""
     case = services.case_check(case=_case(request, number), actor=request.auth, version=payload.version,
                                passed=payload.passed, note=payload.note)
@@ -274,7 +273,7 @@ def case_check(request: HttpRequest, number: str, payload: CheckIn) -> dict[str,
 
 
 @router.post("/{number}/close", response=ACTION_RESPONSES, summary="Close (结案)")
-def case_close(request: HttpRequest, number: str, payload: ActionIn) -> dict[str, Any]:
+def case_close(request: AuthedRequest, number: str, payload: ActionIn) -> dict[str, Any]:
     """Shift leader: checked → closed."""
     case = services.case_close(case=_case(request, number), actor=request.auth, version=payload.version,
                                note=payload.note)
@@ -282,7 +281,7 @@ def case_close(request: HttpRequest, number: str, payload: ActionIn) -> dict[str
 
 
 @router.post("/{number}/urge", response=ACTION_RESPONSES, summary="Urge (督办)")
-def case_urge(request: HttpRequest, number: str, payload: ActionIn) -> dict[str, Any]:
+def case_urge(request: AuthedRequest, number: str, payload: ActionIn) -> dict[str, Any]:
     """Leader: flag an open case as urged; the state stays."""
     case = services.case_urge(case=_case(request, number), actor=request.auth, version=payload.version,
                               note=payload.note)
@@ -290,7 +289,7 @@ def case_urge(request: HttpRequest, number: str, payload: ActionIn) -> dict[str,
 
 
 @router.post("/{number}/merge", response=ACTION_RESPONSES, summary="Merge into the case it duplicates")
-def case_merge(request: HttpRequest, number: str, payload: MergeIn) -> dict[str, Any]:
+def case_merge(request: AuthedRequest, number: str, payload: MergeIn) -> dict[str, Any]:
     """Acceptor: this case is voided as a duplicate of `master` and linked to it."""
     case = _case(request, number)
     master = _referenced_case(request, payload.master, field="master")
@@ -302,7 +301,7 @@ def case_merge(request: HttpRequest, number: str, payload: MergeIn) -> dict[str,
 @router.post("/{number}/request", response={201: RequestCreatedOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
                                             422: ErrorOut},
              summary="Ask for an extension, return, suspension or void")
-def case_request(request: HttpRequest, number: str, payload: RequestIn) -> Status:
+def case_request(request: AuthedRequest, number: str, payload: RequestIn) -> Status:
     """Extension (延期), return (回退), suspension (挂账) or void (作废): a request waiting for approval."""
     case = _case(request, number)
     made = services.case_request_create(case=case, actor=request.auth, version=payload.version, kind=payload.kind,
@@ -314,7 +313,7 @@ def case_request(request: HttpRequest, number: str, payload: RequestIn) -> Statu
 @router.post("/requests/{request_id}/decide", response={200: RequestCreatedOut, 403: ErrorOut, 404: ErrorOut,
                                                         409: ErrorOut, 422: ErrorOut},
              summary="Approve or reject a request")
-def case_request_decide(request: HttpRequest, request_id: int, payload: DecideIn) -> dict[str, Any]:
+def case_request_decide(request: AuthedRequest, request_id: int, payload: DecideIn) -> dict[str, Any]:
     """Dispatcher (extension, return) or shift leader (suspension, void): approval applies the effect."""
     require_token_scope(request.auth, "cases:write")
     pending = selectors.case_request_get_for_user(user=request.auth, request_id=request_id)
@@ -324,7 +323,7 @@ def case_request_decide(request: HttpRequest, request_id: int, payload: DecideIn
 
 
 @router.post("/{number}/resume", response=ACTION_RESPONSES, summary="Resume a suspended case")
-def case_resume(request: HttpRequest, number: str, payload: ActionIn) -> dict[str, Any]:
+def case_resume(request: AuthedRequest, number: str, payload: ActionIn) -> dict[str, Any]:
     """Shift leader: suspended → dispatched."""
     case = services.case_resume(case=_case(request, number), actor=request.auth, version=payload.version,
                                 note=payload.note)
@@ -334,7 +333,7 @@ def case_resume(request: HttpRequest, number: str, payload: ActionIn) -> dict[st
 @router.post("/{number}/photos", response={201: CasePhotoOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
                                            413: ErrorOut, 415: ErrorOut, 422: ErrorOut},
              summary="Add a photo (JPEG, PNG or WebP)")
-def case_photo(request: HttpRequest, number: str, file: File[UploadedFile], phase: Form[str],
+def case_photo(request: AuthedRequest, number: str, file: File[UploadedFile], phase: Form[str],
                version: Form[int | None] = None) -> Status:
     """Multipart `file` and `phase` (before / after / check); 413 when too large, 415 when not an image."""
     case = _case(request, number)
@@ -345,7 +344,7 @@ def case_photo(request: HttpRequest, number: str, file: File[UploadedFile], phas
 # --- references in bodies ---------------------------------------------------------------------------------
 
 
-def _referenced_case(request: HttpRequest, number: str, *, field: str) -> Case:
+def _referenced_case(request: AuthedRequest, number: str, *, field: str) -> Case:
     # A case named in the body (master, recurrence_of) that is unknown or out of scope is bad input: 422.
     try:
         return selectors.case_get_for_user(user=request.auth, number=number)
@@ -353,7 +352,7 @@ def _referenced_case(request: HttpRequest, number: str, *, field: str) -> Case:
         raise InvalidInput(exc.message, field=field) from exc
 
 
-def _component(request: HttpRequest, ident: str) -> Any:
+def _component(request: AuthedRequest, ident: str) -> Any:
     from cityops.assets.selectors import component_get_for_user
 
     try:
