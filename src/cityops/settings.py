@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "cityops.analytics",
     "cityops.exports",
     "cityops.command",
+    # The operators' shell over the domains' pages: navigation, home page, the /console/ URL tree.
+    "cityops.console",
     "cityops.demo",
 ]
 

@@ -5,10 +5,8 @@ from cityops.api import api
 from cityops.assets import photo_views as component_photo_views
 from cityops.cases import photo_views as case_photo_views
 from cityops.core import views as core_views
-from cityops.intake.portal import views as portal_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -20,13 +18,8 @@ urlpatterns = [
             name="case_photo"),
     re_path(r"^photos/components/(?P<photo_id>[0-9]{1,18})$", component_photo_views.component_photo,
             name="component_photo"),
-    path("console/moderation/", portal_views.moderation, name="moderation"),
-    path("console/command/", include("cityops.command.urls")),
-    path("console/evaluation/", include("cityops.evaluation.urls")),
-    path("console/analytics/", include("cityops.analytics.urls")),
-    path("console/exports/", include("cityops.exports.urls")),
-    path("console/", include("cityops.cases.urls")),
-    path("hotline/", include("cityops.intake.hotline.urls")),
+    # The operators' pages: the home page, /console/ and the hotline desk.
+    path("", include("cityops.console.urls")),
     path("open311/v2/", include("cityops.open311.urls")),
     path("m/", include("cityops.intake.inspector.urls")),
 ]

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from cityops.core.navigation import NavEntry, nav_entry_register
 from cityops.core.signals import calendar_changed
 
 
@@ -18,3 +19,7 @@ class CasesConfig(AppConfig):
         # The first subscribers of every case event, in this order (cases.subscribers); other apps' follow.
         case_event_subscribe("cases.staff_notices", notices.staff_notices)
         case_event_subscribe("cases.citizen_messages", notices.citizen_messages)
+        # The case pages lead the console's navigation, for every user.
+        nav_entry_register(NavEntry(key="queue", label=_("My work queue"), url_name="console:queue", order=10))
+        nav_entry_register(NavEntry(key="search", label=_("Search cases"), url_name="console:search", order=20))
+        nav_entry_register(NavEntry(key="report", label=_("New report"), url_name="console:report", order=30))

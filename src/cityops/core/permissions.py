@@ -47,6 +47,11 @@ def is_platform_admin(user: Actor) -> bool:
     return bool(getattr(user, "is_superuser", False)) or _has_role(user, Role.ADMIN)
 
 
+def holds_any_role(user: Actor, *roles: str) -> bool:
+    """Whether the user holds one of `roles`; platform administrators (superuser or admin role) hold every role."""
+    return is_platform_admin(user) or _has_role(user, *roles)
+
+
 def require_role(user: Actor, *roles: str) -> None:
     """Refuse (403) unless the user holds one of `roles`; platform administrators (superuser or admin role) pass.
 
@@ -55,7 +60,7 @@ def require_role(user: Actor, *roles: str) -> None:
     """
     if not getattr(user, "is_authenticated", False):
         raise Forbidden(_("Authentication required."))
-    if is_platform_admin(user) or _has_role(user, *roles):
+    if holds_any_role(user, *roles):
         return
     names = ", ".join(roles)
     raise Forbidden(_("This action needs one of the roles: %(roles)s.") % {"roles": names})

@@ -1,13 +1,13 @@
-"""Reads that span domains (the home page overview), scoped to the user."""
+"""Reads of core's own data for the pages: the missing holiday arrangements administrators are told about."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from cityops.core.permissions import is_platform_admin, region_scope_q
+from cityops.core.permissions import is_platform_admin
 
 if TYPE_CHECKING:
     from cityops.core.typing import AnyUser
@@ -15,24 +15,6 @@ if TYPE_CHECKING:
 # From this month on, the next year's holiday arrangement is expected (the State Council usually publishes it in
 # November) and administrators are reminded until it is entered.
 ARRANGEMENT_REMINDER_MONTH = 11
-
-
-def platform_overview_for_user(*, user: Any) -> dict:
-    """Counts of regions by level, catalogue classes and components the user may see."""
-    from cityops.assets.models import Component
-    from cityops.catalog.models import CatalogClass
-    from cityops.geo.models import Level, Region
-
-    regions = Region.objects.filter(region_scope_q(user))
-    by_level = {level: regions.filter(level=level).count() for level in Level}
-    return {
-        "roles": sorted(getattr(user, "role_set", [])),
-        "scope_region": getattr(user, "scope_region", None),
-        "scope_department": getattr(user, "scope_department", None),
-        "regions": [(Level(level).label, n) for level, n in by_level.items()],
-        "classes": CatalogClass.objects.filter(retired_at__isnull=True).count(),
-        "components": Component.objects.filter(region_scope_q(user, "region_path")).count(),
-    }
 
 
 def missing_arrangement_years(*, today: date) -> list[int]:

@@ -1,22 +1,9 @@
-"""Pages of the platform shell: home and health check."""
+"""The health check (the staff home page is the console's)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-
-from cityops.core.selectors import calendar_notice_for_user, platform_overview_for_user
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The staff home page: who I am, my scope, and what the platform holds inside it."""
-    return render(request, "core/home.html", {
-        "overview": platform_overview_for_user(user=request.user),
-        "missing_arrangement_years": calendar_notice_for_user(user=request.user),
-    })
+from django.http import HttpRequest, JsonResponse
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

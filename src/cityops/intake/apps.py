@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from cityops.core.navigation import NavEntry, nav_entry_register
+from cityops.core.permissions import Role
+
 
 class IntakeConfig(AppConfig):
     name = "cityops.intake"
@@ -11,3 +14,8 @@ class IntakeConfig(AppConfig):
         from cityops.intake.integrations import callbacks
 
         callbacks.connect()
+        # The acceptors' desks in the console's navigation.
+        nav_entry_register(NavEntry(key="hotline", label=_("Hotline desk"), url_name="hotline:desk", order=40,
+                                    roles=(Role.ACCEPTOR,)))
+        nav_entry_register(NavEntry(key="moderation", label=_("Moderation queue"), url_name="moderation", order=50,
+                                    roles=(Role.ACCEPTOR,)))

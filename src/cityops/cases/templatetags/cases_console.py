@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django import template
 from django.utils import timezone
@@ -11,9 +11,6 @@ from django.utils.translation import gettext as _
 from cityops.cases.models import CaseState
 from cityops.catalog.models import TimeBasis
 from cityops.core.worktime import natural_minutes_between, working_minutes_between
-
-if TYPE_CHECKING:
-    from cityops.core.typing import AnyUser
 
 register = template.Library()
 
@@ -91,12 +88,3 @@ def state_class(state: str) -> str:
         "closed": "st-done", "voided": "st-void", "suspended": "st-void",
     }.get(state, "")
 
-
-@register.filter
-def has_role(user: AnyUser, roles: str) -> bool:
-    """Whether the user holds `roles` (one role, or several separated by commas: any of them counts; platform
-    admins and superusers hold every role), for navigation links."""
-    from cityops.core.permissions import is_platform_admin
-
-    has = getattr(user, "has_role", None)
-    return bool(has and has(*roles.split(","))) or is_platform_admin(user)
