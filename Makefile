@@ -6,7 +6,7 @@ DEMO_DB ?= var/demo.sqlite3
 PORT   ?= 8000
 GRIDS  ?= 2500
 
-.PHONY: demo test test-sqlite test-postgres test-awkward-days venv bench bench-prepare lint clean
+.PHONY: demo test test-sqlite test-postgres test-awkward-days $(AWKWARD_RUNS) venv bench bench-prepare lint clean
 
 $(BIN)/cityops: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,14 @@ venv: $(BIN)/cityops
 demo: venv
 	DEBUG=true $(BIN)/cityops demo --db $(DEMO_DB) --grids $(GRIDS) --port $(PORT)
 
-## Run the suite on SQLite, and on PostgreSQL too when CITYOPS_TEST_DATABASE_URL is set
+## Run the suite on SQLite, and on PostgreSQL too when CITYOPS_TEST_DATABASE_URL is set. The runs are separate
+## processes with databases of their own, so they go side by side on the machine's cores (JOBS of them at a time);
+## each run's output is printed whole when it ends.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 test: venv
-	$(MAKE) --no-print-directory test-sqlite
-	@if [ -n "$$CITYOPS_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
-	else echo "CITYOPS_TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+	@if [ -n "$$CITYOPS_TEST_DATABASE_URL" ]; then \
+		$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target test-sqlite test-postgres; \
+	else echo "CITYOPS_TEST_DATABASE_URL not set: PostgreSQL run skipped"; $(MAKE) --no-print-directory test-sqlite; fi
 
 test-sqlite: venv
 	env -u DATABASE_URL -u CITYOPS_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
@@ -35,12 +38,16 @@ test-postgres: venv
 ## The suite (SQLite) once per awkward day, the clock pinned by CITYOPS_TEST_NOW and ticking: a year's last
 ## minutes, the eve of Spring Festival past the published calendars, a make-up working Sunday, 29 February of a
 ## year with no published calendar. Left out: the browser tests and those that run the platform in processes of
-## their own (`own_process`), which the pinned clock does not reach.
+## their own (`own_process`), which the pinned clock does not reach. The days run side by side, as above.
 AWKWARD_DAYS ?= 2026-12-31T23:50:00+08:00 2027-02-05T16:00:00+08:00 2026-09-20T09:00:00+08:00 2028-02-29T12:00:00+08:00
+AWKWARD_RUNS := $(addprefix awkward-day-,$(shell seq 1 $(words $(AWKWARD_DAYS))))
 test-awkward-days: venv
-	@for now in $(AWKWARD_DAYS); do echo "== the suite on $$now"; \
-		CITYOPS_TEST_NOW=$$now env -u DATABASE_URL -u CITYOPS_TEST_DATABASE_URL \
-			$(BIN)/pytest -m "not browser and not own_process" -p no:cacheprovider $(PYTEST_ARGS) || exit 1; done
+	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target $(AWKWARD_RUNS)
+
+awkward-day-%: venv
+	@echo "== the suite on $(word $*,$(AWKWARD_DAYS))"
+	@CITYOPS_TEST_NOW=$(word $*,$(AWKWARD_DAYS)) env -u DATABASE_URL -u CITYOPS_TEST_DATABASE_URL \
+		$(BIN)/pytest -m "not browser and not own_process" -p no:cacheprovider $(PYTEST_ARGS)
 
 ## Benchmarks (bench/, results in docs/benchmarks.md): locate() always; the PostgreSQL ones when the
 ## databases of `make bench-prepare` answer at BENCH_DATABASE_URL (1 M) and BENCH_3M_DATABASE_URL (3 M)

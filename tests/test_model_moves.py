@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
@@ -13,6 +14,13 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 # Before the move: the new apps unapplied entirely (None), the old ones at their last migration holding the models.
 BEFORE = [("exports", None), ("tracking", None), ("analytics", "0002_export_language"), ("intake", "0004_inbox")]
 AFTER = [("analytics", "0003_exportjob_moved_to_exports"), ("intake", "0005_positionping_moved_to_tracking")]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_type_cache():
+    """The moves delete and recreate content types: later tests in this process must not read stale cached ids."""
+    yield
+    ContentType.objects.clear_cache()
 
 
 def _migrate(targets: list[tuple[str, str]]):
