@@ -7,7 +7,7 @@ The request parameters are checked in `params`, who sees which subjects is `visi
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -35,11 +35,14 @@ from cityops.evaluation.visibility import (
 from cityops.geo.models import Level, Region
 from cityops.org.models import Department, Role, User
 
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
+
 # Below this many visible subjects the aggregates are restricted to them (an inspector, a department).
 SMALL_SCOPE = 200
 
 
-def evaluation_run(*, user: Any, kind: str, start: dt.date, end: dt.date, region: str | None = None,
+def evaluation_run(*, user: AnyUser, kind: str, start: dt.date, end: dt.date, region: str | None = None,
                    now: dt.datetime | None = None) -> EvaluationResult:
     """Evaluate (综合评价) the subjects of `kind` the user may see for [start, end], live from the case facts."""
     kind = parse_kind(kind)
@@ -79,7 +82,7 @@ def _counter_labels(kind: str) -> list[tuple[str, str]]:
     return [(code, str(c.label)) for code, c in COUNTERS[kind].items()]
 
 
-def evaluation_drilldown(*, user: Any, kind: str, subject_id: int, counter: str, start: dt.date, end: dt.date,
+def evaluation_drilldown(*, user: AnyUser, kind: str, subject_id: int, counter: str, start: dt.date, end: dt.date,
                          now: dt.datetime | None = None) -> QuerySet[Case]:
     """The cases behind one count of one subject (drill down from a score to its cases), newest first."""
     kind = parse_kind(kind)
@@ -105,7 +108,7 @@ def evaluation_drilldown(*, user: Any, kind: str, subject_id: int, counter: str,
             .order_by("-reported_at", "-id"))
 
 
-def evaluation_results(*, user: Any, kind: str, start: dt.date, end: dt.date,
+def evaluation_results(*, user: AnyUser, kind: str, start: dt.date, end: dt.date,
                        region: str | None = None) -> EvaluationResult:
     """The published snapshot when [start, end] is exactly a published month, otherwise a live evaluation."""
     kind = parse_kind(kind)
@@ -117,7 +120,7 @@ def evaluation_results(*, user: Any, kind: str, start: dt.date, end: dt.date,
     return evaluation_run(user=user, kind=kind, start=start, end=end, region=region)
 
 
-def snapshot_result(*, user: Any, snapshot: Snapshot, region: str | None = None) -> EvaluationResult:
+def snapshot_result(*, user: AnyUser, snapshot: Snapshot, region: str | None = None) -> EvaluationResult:
     """A published snapshot as a result, with only the rows of subjects the user may see (published ranks kept)."""
     area = region_filter(user, region)
     _listed, visible = subject_querysets(user, snapshot.kind, area)
@@ -145,7 +148,7 @@ def _colour(scheme: dict[str, Any], grade: str) -> str:
     return next((g["colour_hex"] for g in scheme.get("grades", []) if g["grade"] == grade), "")
 
 
-def snapshot_list(*, user: Any, kind: str | None = None) -> QuerySet[Snapshot]:
+def snapshot_list(*, user: AnyUser, kind: str | None = None) -> QuerySet[Snapshot]:
     """Published snapshots (any authenticated staff with an evaluation role may list them), newest first."""
     if kind:
         kind = parse_kind(kind)
@@ -156,7 +159,7 @@ def snapshot_list(*, user: Any, kind: str | None = None) -> QuerySet[Snapshot]:
     return snapshots.filter(kind=kind) if kind else snapshots
 
 
-def snapshot_get(*, user: Any, snapshot_id: int) -> Snapshot:
+def snapshot_get(*, user: AnyUser, snapshot_id: int) -> Snapshot:
     """One published snapshot, or 404; 403 when the user may not see its kind."""
     snapshot = Snapshot.objects.filter(pk=snapshot_id).first()
     if snapshot is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -14,6 +14,9 @@ from cityops.evaluation.params import parse_kind
 from cityops.evaluation.scheme import scheme_load
 from cityops.evaluation.scoring import EvaluationResult
 from cityops.evaluation.visibility import viewer_mode, visible_kinds
+
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
 
 
 def counters_as_dicts(kind: str) -> list[dict[str, Any]]:
@@ -29,7 +32,7 @@ def counters_as_dicts(kind: str) -> list[dict[str, Any]]:
     ]
 
 
-def scheme_as_dict(*, user: Any, kind: str | None = None) -> dict[str, Any]:
+def scheme_as_dict(*, user: AnyUser, kind: str | None = None) -> dict[str, Any]:
     """The current scheme: per kind its indicators and counters, and the grade bands."""
     kinds = [parse_kind(kind)] if kind else visible_kinds(user)
     if kind:

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -23,10 +23,13 @@ from cityops.evaluation.kinds import SubjectKind
 from cityops.geo.models import Level, Region
 from cityops.org.models import Department, Role, User
 
+if TYPE_CHECKING:
+    from cityops.core.typing import AnyUser
+
 BROAD_ROLES = (Role.LEADER, Role.SHIFT_LEADER, Role.DISPATCHER, Role.ACCEPTOR)
 
 
-def viewer_mode(user: Any, kind: str) -> str:
+def viewer_mode(user: AnyUser, kind: str) -> str:
     """ "all", "scope", "department" or "self" for `user` evaluating `kind`; 403 when they may not."""
     if not getattr(user, "is_authenticated", False):
         raise Forbidden(_("Authentication required."))
@@ -41,7 +44,7 @@ def viewer_mode(user: Any, kind: str) -> str:
     raise Forbidden(_("You may not see this evaluation."))
 
 
-def subject_querysets(user: Any, kind: str, region: Region | None = None) -> tuple[QuerySet, QuerySet]:
+def subject_querysets(user: AnyUser, kind: str, region: Region | None = None) -> tuple[QuerySet, QuerySet]:
     """(subjects listed even without activity, subjects the user may see) of `kind` for `user`."""
     mode = viewer_mode(user, kind)
     if kind in USER_KINDS:
@@ -66,7 +69,7 @@ def subject_querysets(user: Any, kind: str, region: Region | None = None) -> tup
     return visible, visible
 
 
-def _department_q(user: Any, mode: str) -> Q:
+def _department_q(user: AnyUser, mode: str) -> Q:
     if mode == "all":
         return Q()
     scoped = getattr(user, "scope_department", None)
@@ -85,7 +88,7 @@ def _any_prefix(field_name: str, paths: list[str]) -> Q:
     return q
 
 
-def region_filter(user: Any, code: str | None) -> Region | None:
+def region_filter(user: AnyUser, code: str | None) -> Region | None:
     """The region `code` narrowing the subjects (404 when unknown or outside the user's scope)."""
     if not code:
         return None
@@ -107,7 +110,7 @@ def subject_names(kind: str, objects: QuerySet) -> dict[int, tuple[str, str]]:
     return {pk: (code, name) for pk, code, name in objects.values_list("pk", "code", "name")}
 
 
-def visible_kinds(user: Any) -> list[str]:
+def visible_kinds(user: AnyUser) -> list[str]:
     """The subject kinds `user` may evaluate (for the page's tabs)."""
     kinds = []
     for kind in SubjectKind.values:
