@@ -34,7 +34,6 @@ from cityops.cases.services import (
     case_merge,
     case_pass_down,
     case_register,
-    case_report,
     case_request_create,
     case_request_decide,
     case_resume,
@@ -48,6 +47,7 @@ from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict
 from cityops.geo.locate import locate
 from cityops.geo.models import Level, Region
+from cityops.intake.entry import report_submit
 from cityops.org.models import Department, DepartmentKind, Role, User
 
 if TYPE_CHECKING:
@@ -290,8 +290,8 @@ class _DemoCases:
         by_inspector = plan.source == Source.INSPECTOR and inspector is not None
         # Without an inspector on the grid, an inspector's find reaches the centre by the hotline instead.
         source = plan.source if by_inspector or plan.source != Source.INSPECTOR else Source.HOTLINE
-        result = case_report(
-            actor=inspector if by_inspector else self.acceptor, source=source, catalog_class=klass,
+        result = report_submit(
+            actor=inspector if by_inspector else self.acceptor, channel=source, catalog_class=klass,
             description=f"{klass.display_name}，请处理。", lon=lon, lat=lat, component=component,
             urgency=_choice(rng, URGENCY_MIX), reporter_name="" if by_inspector else _citizen(rng),
             reporter_contact="" if by_inspector else f"138{rng.randrange(10**8):08d}",
@@ -309,9 +309,9 @@ class _DemoCases:
         lon, lat = _near(self.rng, master.lon, master.lat, 15)
         if locate(lon, lat) is None:  # a first report at the city's edge: the caller stands where it was seen
             lon, lat = master.lon, master.lat
-        again = case_report(actor=self.acceptor, source=Source.HOTLINE, catalog_class=master.catalog_class,
-                            description=f"{master.catalog_class.display_name}（市民再次反映）", lon=lon, lat=lat,
-                            reporter_name=_citizen(self.rng), at=at).case
+        again = report_submit(actor=self.acceptor, channel=Source.HOTLINE, catalog_class=master.catalog_class,
+                              description=f"{master.catalog_class.display_name}（市民再次反映）", lon=lon, lat=lat,
+                              reporter_name=_citizen(self.rng), at=at).case
         self.created += 1
         merged_at = at + timedelta(minutes=self.rng.uniform(3, 30))
         if merged_at >= self.now:

@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cityops.cases.models import Case, Source
-from cityops.cases.services import case_report
 from cityops.catalog.models import CatalogClass, ClassKind
 from cityops.core.audit import audit_log
 from cityops.core.errors import InvalidInput
 from cityops.core.permissions import require_role, require_token_scope
+from cityops.intake.entry import report_submit
 from cityops.open311.models import Open311Service
 from cityops.org.models import Role
 
@@ -81,16 +81,16 @@ class RequestInput:
 
 
 def open311_request_create(*, actor: Actor, data: RequestInput) -> Case:
-    """Create a case from a GeoReport POST through the one report path (source open311)."""
+    """Create a case from a GeoReport POST through intake's one entry point (channel open311)."""
     require_token_scope(actor, "cases:write")
     lines = [data.description.strip() or data.service.name]
     lines += [f"{code}: {value}" for code, value in data.attributes.items()]
     if data.media_url:
         lines.append(f"media_url: {data.media_url}")
-    result = case_report(
-        actor=actor, source=Source.OPEN311, catalog_class=data.service.catalog_class, description="\n".join(lines),
+    result = report_submit(
+        channel=Source.OPEN311, catalog_class=data.service.catalog_class, description="\n".join(lines),
         lon=data.lon, lat=data.lat, address=data.address[:200], reporter_name=data.name[:60],
-        reporter_contact=data.contact[:120],
+        reporter_contact=data.contact[:120], actor=actor,
     )
     return result.case
 

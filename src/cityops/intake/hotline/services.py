@@ -10,12 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cityops.cases import services as case_services
 from cityops.cases.models import Case, Source
 from cityops.cases.scope import ensure_case_visible
 from cityops.catalog.models import CatalogClass
 from cityops.core.errors import InvalidInput
 from cityops.core.permissions import require_role
+from cityops.intake.entry import report_submit
 from cityops.intake.services import case_caller_add, case_tracking_code_ensure
 from cityops.notify.outbox import outbox_enqueue
 from cityops.org.models import Role
@@ -50,10 +50,10 @@ def hotline_call_take(*, actor: Actor, caller_phone: str, caller_name: str = "",
                                    note=description, at=at)
             created = False
         else:
-            result = case_services.case_report(
-                actor=actor, source=Source.HOTLINE, catalog_class=catalog_class, description=description, lon=lon,
-                lat=lat, address=address, reporter_name=caller_name.strip(), reporter_contact=phone,
-                idempotency_key=idempotency_key, at=at)
+            result = report_submit(
+                channel=Source.HOTLINE, catalog_class=catalog_class, description=description, lon=lon, lat=lat,
+                address=address, reporter_name=caller_name.strip(), reporter_contact=phone,
+                idempotency_key=idempotency_key, at=at, actor=actor)
             case, created = result.case, result.created
         code = case_tracking_code_ensure(case=case)
         if duplicate_of is not None:

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 
 from cityops.cases.models import Case, PhotoPhase, Source
 from cityops.cases.photos import case_photo_add
-from cityops.cases.services import ReportResult, case_report
 from cityops.core.errors import InvalidInput
 from cityops.core.permissions import require_role
 from cityops.core.uploads import check_image
+from cityops.intake.entry import ReportResult, report_submit
 from cityops.org.models import Role
 
 if TYPE_CHECKING:
@@ -59,10 +59,10 @@ def inspector_report(
     # Every photo is checked before the case exists: a refused photo must not leave a case behind.
     for index, upload in enumerate(photos):
         check_image(upload, field=f"photos.{index}")
-    outcome = case_report(
-        actor=actor, source=Source.INSPECTOR, catalog_class=catalog_class, description=description, lon=lon,
-        lat=lat, address=address, component=component, idempotency_key=idempotency_key,
-        self_handled=self_handled, result=result, at=at,
+    outcome = report_submit(
+        channel=Source.INSPECTOR, catalog_class=catalog_class, description=description, lon=lon, lat=lat,
+        address=address, component=component, idempotency_key=idempotency_key, self_handled=self_handled,
+        result=result, at=at, actor=actor,
     )
     return FieldReport(outcome, _attach_missing(outcome.case, actor, photos))
 

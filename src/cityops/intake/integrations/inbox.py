@@ -6,7 +6,7 @@ cheaply in-process (class, text lengths, the point inside the service area and t
 and stores the good ones as `InboxReport` rows in one transaction (one bulk insert), answering per item:
 `accepted` (stored now), `duplicate` (its idempotency key was seen before: the earlier item, and its case once
 made) or `refused` (the errors, nothing stored). The worker job `intake.inbox` claims pending items in bulk
-(`FOR UPDATE SKIP LOCKED` and a lease) and makes each one a case through `cases.services.case_report` with the
+(`FOR UPDATE SKIP LOCKED` and a lease) and makes each one a case through `intake.entry.report_submit` with the
 item's idempotency key — so an item is one case however often it is resent, claimed or retried — several items
 per transaction. An item refused then (e.g. the class was retired meanwhile) is marked `failed` with the reason.
 A worker that dies mid-batch leaves its items `processing` with a lease; once the lease runs out another claim
@@ -35,6 +35,7 @@ from cityops.core.audit import audit_log
 from cityops.core.errors import DomainError, InvalidInput, NotFound
 from cityops.core.permissions import ensure_path_visible, is_platform_admin
 from cityops.geo.locate import Crs, OutsideServiceArea, locate_or_raise
+from cityops.intake.entry import report_submit
 from cityops.intake.models import InboxReport, InboxState, ReportBatch
 
 if TYPE_CHECKING:
@@ -294,12 +295,12 @@ def _process_one(item: InboxReport, now: datetime) -> None:
     payload = item.payload
     try:
         with transaction.atomic():
-            result = case_services.case_report(
-                actor=item.reporter, source=payload["source"], catalog_class=payload["class"],
-                description=payload["description"], lon=payload["lon"], lat=payload["lat"], crs=payload["crs"],
-                urgency=payload.get("urgency"), address=payload.get("address", ""),
-                reporter_name=payload.get("reporter_name", ""), reporter_contact=payload.get("reporter_contact", ""),
-                idempotency_key=item.idempotency_key, at=item.received_at, duplicate_numbers_only=True,
+            result = report_submit(
+                channel=payload["source"], catalog_class=payload["class"], description=payload["description"],
+                lon=payload["lon"], lat=payload["lat"], crs=payload["crs"], urgency=payload.get("urgency"),
+                address=payload.get("address", ""), reporter_name=payload.get("reporter_name", ""),
+                reporter_contact=payload.get("reporter_contact", ""), idempotency_key=item.idempotency_key,
+                at=item.received_at, duplicate_numbers_only=True, actor=item.reporter,
             )
     except DomainError as exc:
         item.state, item.error = InboxState.FAILED, exc.as_dict()

@@ -27,6 +27,7 @@ from cityops.core.audit import audit_log
 from cityops.core.errors import InvalidInput, NotFound, PayloadTooLarge
 from cityops.core.uploads import check_image
 from cityops.geo.locate import Location, OutsideServiceArea, locate_or_raise
+from cityops.intake.entry import report_submit
 from cityops.intake.integrations.callbacks import status_callback_enqueue
 from cityops.intake.models import ExternalOutcome, ExternalReport, IntegrationKind, IntegrationSource
 from cityops.intake.services import case_caller_add
@@ -182,12 +183,11 @@ def _create_case(report: ExternalReport, source: IntegrationSource, detection: D
     from cityops.cases.models import PhotoPhase
     from cityops.cases.photos import case_photo_add
 
-    result = case_services.case_report(
-        actor=source.account, source=CASE_SOURCE_OF_KIND[source.kind], catalog_class=catalog_class,
-        description=detection.description, lon=detection.lon, lat=detection.lat, crs=detection.crs,
-        address=detection.address, reporter_name=detection.reporter_name[:60],
-        reporter_contact=detection.reporter_contact[:120],
-        idempotency_key=f"{source.code}:{report.external_id}"[:80], at=at,
+    result = report_submit(
+        channel=CASE_SOURCE_OF_KIND[source.kind], catalog_class=catalog_class, description=detection.description,
+        lon=detection.lon, lat=detection.lat, crs=detection.crs, address=detection.address,
+        reporter_name=detection.reporter_name[:60], reporter_contact=detection.reporter_contact[:120],
+        idempotency_key=f"{source.code}:{report.external_id}"[:80], at=at, actor=source.account,
     )
     case = result.case
     # Linked at once: once the report's transaction commits, the status callbacks (`integrations.callbacks`) find

@@ -19,12 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityops.cases.models import Case, CaseState, Source
+from cityops.cases.photos import case_photo_add
 from cityops.cases.scope import ensure_case_visible
 from cityops.cases.workflow import record_event
 from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict, InvalidInput, NotFound
 from cityops.core.permissions import is_platform_admin, require_role
 from cityops.core.uploads import check_image
+from cityops.intake.entry import report_submit
 from cityops.intake.models import PublicCategory
 from cityops.intake.portal.challenge import challenge_check
 from cityops.intake.ratelimit import rate_limit_hit
@@ -148,15 +150,12 @@ def _checked_photos(photos: tuple[Any, ...]) -> list[Any]:
 
 def _file(*, category: PublicCategory, description: str, lon: float, lat: float, address: str, contact: str,
           photos: list[Any], recurrence_of: Case | None) -> Case:
-    from cityops.cases.photos import case_photo_add
-    from cityops.cases.services import case_report
-
     # One transaction for the case, its code and its photos: a citizen never gets a case without a code.
     # (The day's number counter is then held until the photos are stored: citizen volume makes that cheap.)
     with transaction.atomic():
-        result = case_report(actor=PORTAL_ACTOR, source=Source.CITIZEN, catalog_class=category.catalog_class,
-                             description=description or "", lon=lon, lat=lat, address=address or "",
-                             reporter_contact=contact, recurrence_of=recurrence_of)
+        result = report_submit(channel=Source.CITIZEN, catalog_class=category.catalog_class,
+                               description=description or "", lon=lon, lat=lat, address=address or "",
+                               reporter_contact=contact, recurrence_of=recurrence_of, actor=PORTAL_ACTOR)
         case = result.case
         case_tracking_code_ensure(case=case)
         for upload in photos:
