@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from cityops.core.jobs import periodic
+from cityops.intake.integrations.inbox import inbox_drain
 from cityops.intake.integrations.webhooks import MAX_SKEW_SECONDS
 from cityops.intake.models import SignatureNonce
 from cityops.intake.ratelimit import rate_counters_prune
@@ -37,6 +38,4 @@ def prune_rate_counters_job() -> str:
 @periodic(every_seconds=1, name="intake.inbox")
 def inbox_job() -> str:
     """Make cases of the reports stored through the batch door (every second, draining up to 10 s at a time)."""
-    from cityops.intake.integrations.inbox import inbox_drain
-
     return f"{inbox_drain(seconds=10.0)} batch reports processed"

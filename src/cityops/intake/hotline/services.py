@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,8 +73,6 @@ def _sms_received(case: Case, phone: str) -> None:
 
 def _track_url(code: str) -> str:
     """The public tracking page of a code, when the citizen portal is installed."""
-    from django.urls import NoReverseMatch, reverse
-
     try:
         return reverse("portal:track", kwargs={"code": code})
     except NoReverseMatch:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cityops.cases.models import Case
+from cityops.cases.selectors import case_get_for_user, report_class_options, report_scope_map
 from cityops.catalog.selectors import catalog_class_from_ref
 from cityops.core.errors import DomainError, Forbidden
 from cityops.intake.hotline import selectors, services
@@ -72,8 +73,6 @@ def _take(request: HttpRequest, data: dict[str, Any]) -> services.CallResult:
 
 
 def _open_case(request: HttpRequest, number: str) -> Case:
-    from cityops.cases.selectors import case_get_for_user
-
     return case_get_for_user(user=request.user, number=number)
 
 
@@ -94,8 +93,6 @@ def _field(name: str | None, form: HotlineCallForm) -> str | None:
 
 
 def _context(request: HttpRequest, form: HotlineCallForm) -> dict[str, Any]:
-    from cityops.cases.selectors import report_class_options, report_scope_map
-
     return {"form": form, "page": "hotline", "classes": report_class_options(text=""), "map": report_scope_map(user=request.user),
             "tile_url": settings.CITYOPS_TILE_URL}
 

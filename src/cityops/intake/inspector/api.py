@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import StrictBool
 
+from cityops.assets.selectors import component_get_for_user
 from cityops.cases import selectors as case_selectors
 from cityops.cases import services as case_services
 from cityops.cases.schemas import ErrorOut
@@ -186,8 +187,6 @@ def _class_ref(ref: str) -> str:
 
 
 def _component(user: User, ident: str) -> Any:
-    from cityops.assets.selectors import component_get_for_user
-
     try:
         return component_get_for_user(user=user, ident=ident.strip())
     except NotFound as exc:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import shapely
 from django.db.models import Max, QuerySet
+from shapely.geometry import mapping
 
+from cityops.assets.selectors import component_summary, components_nearest
 from cityops.cases.models import OPEN_STATES, Case, CaseState
 from cityops.cases.queues import queue_q, with_console_relations
 from cityops.catalog.models import CatalogClass, ClassKind
@@ -39,9 +42,6 @@ def my_grids(*, user: User) -> dict:
 
 
 def _grid_feature(region: Region) -> dict:
-    import shapely
-    from shapely.geometry import mapping
-
     geom = shapely.from_wkb(bytes(region.geom_wkb))
     return {"type": "Feature", "id": region.code, "geometry": mapping(geom),
             "properties": {"id": region.id, "code": region.code, "name": region.name, "name_en": region.name_en,
@@ -103,7 +103,5 @@ def _nearby_class_ids(lon: float, lat: float) -> list[int]:
 
 def nearby_components(*, user: User, lon: float, lat: float) -> list[dict[str, Any]]:
     """Components around the point, closest first, for picking the one the report is about."""
-    from cityops.assets.selectors import component_summary, components_nearest
-
     return [{**component_summary(c), "distance_m": round(d, 1)}
             for c, d in components_nearest(user=user, lon=lon, lat=lat, limit=10, radius_m=200.0)]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -252,8 +253,6 @@ def inbox_process(*, limit: int = CLAIM_SIZE, now: datetime | None = None) -> in
 
 def inbox_drain(*, seconds: float = 10.0) -> int:
     """Process claims until the inbox is empty or `seconds` have passed (so the worker's other jobs get a turn)."""
-    import time
-
     deadline, total = time.monotonic() + seconds, 0
     while time.monotonic() < deadline:
         done = inbox_process()

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from cityops.cases import services as case_services
 from cityops.cases.duplicates import find_duplicates
-from cityops.cases.models import Case, Source
+from cityops.cases.models import Case, PhotoPhase, Source
+from cityops.cases.photos import case_photo_add
 from cityops.catalog.models import CatalogClass
 from cityops.catalog.selectors import catalog_class_from_ref
 from cityops.core.audit import audit_log
@@ -180,9 +181,6 @@ def _link_duplicate(report: ExternalReport, source: IntegrationSource, detection
 
 def _create_case(report: ExternalReport, source: IntegrationSource, detection: Detection,
                  catalog_class: CatalogClass, image: ContentFile | None, at: datetime) -> None:
-    from cityops.cases.models import PhotoPhase
-    from cityops.cases.photos import case_photo_add
-
     result = report_submit(
         channel=CASE_SOURCE_OF_KIND[source.kind], catalog_class=catalog_class, description=detection.description,
         lon=detection.lon, lat=detection.lat, crs=detection.crs, address=detection.address,

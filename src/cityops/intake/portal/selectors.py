@@ -7,6 +7,7 @@ Never internal notes, actors (staff names), departments or the reporter's contac
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,10 +19,12 @@ from django.utils.translation import gettext_lazy as _
 
 from cityops.cases.models import Case, CaseEvent, CaseState, PhotoPhase, Source
 from cityops.cases.photos import case_photo_url
-from cityops.core.errors import InvalidInput
+from cityops.cases.scope import case_scope_q
+from cityops.core.errors import InvalidInput, NotFound
+from cityops.core.permissions import is_platform_admin, require_role
 from cityops.geo.models import Region
 from cityops.intake.models import PublicCategory
-from cityops.intake.portal.services import case_by_tracking_code
+from cityops.org.models import Role
 
 if TYPE_CHECKING:
     from cityops.core.typing import AnyUser
@@ -78,6 +81,23 @@ def _class_label(case: Case) -> str:
         return category_label(category)
     klass = case.catalog_class
     return klass.name_en if _english() and klass.name_en else (klass.local_name or klass.name)
+
+
+# --- a report by its tracking code (查询码) ----------------------------------------------------------------
+
+
+def normalise_tracking_code(code: str) -> str:
+    """The code as stored: upper case, spaces and dashes a citizen may type removed."""
+    return re.sub(r"[\s\-]", "", code or "").upper()
+
+
+def case_by_tracking_code(code: str, *, lock: bool = False) -> Case:
+    """The case with this tracking code (404 otherwise); `lock` holds its row for the transaction."""
+    qs = Case.objects.select_for_update() if lock else Case.objects
+    case = qs.filter(tracking_code=normalise_tracking_code(code)).first() if code else None
+    if case is None:
+        raise NotFound(_("No report has this tracking code."))
+    return case
 
 
 # --- the public visibility rule (公开规则): the portal, its map and Open311 all ask these functions ------------
@@ -239,11 +259,6 @@ def _nearby_row(case: Case, labels: dict[int, str]) -> dict[str, Any]:
 
 def moderation_queue(*, user: AnyUser, limit: int = 100) -> list[Case]:
     """Citizen reports not yet accepted, in the acceptor's scope, oldest first (审核队列)."""
-    from cityops.cases.models import Source
-    from cityops.cases.scope import case_scope_q
-    from cityops.core.permissions import is_platform_admin, require_role
-    from cityops.org.models import Role
-
     if not is_platform_admin(user):
         require_role(user, Role.ACCEPTOR)
     return list(Case.objects.filter(case_scope_q(user), source=Source.CITIZEN,

@@ -23,12 +23,13 @@ from cityops.cases.photos import case_photo_add
 from cityops.cases.scope import ensure_case_visible
 from cityops.cases.workflow import record_event
 from cityops.core.audit import audit_log
-from cityops.core.errors import Conflict, InvalidInput, NotFound
+from cityops.core.errors import Conflict, InvalidInput
 from cityops.core.permissions import is_platform_admin, require_role
 from cityops.core.uploads import check_image
 from cityops.intake.entry import report_submit
 from cityops.intake.models import PublicCategory
 from cityops.intake.portal.challenge import challenge_check
+from cityops.intake.portal.selectors import case_by_tracking_code, public_place_point, public_place_search
 from cityops.intake.ratelimit import rate_limit_hit
 from cityops.intake.services import case_tracking_code_ensure, tracking_code_new
 from cityops.org.models import Role
@@ -41,11 +42,6 @@ MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_COMMENT = 500
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
-
-
-def normalise_tracking_code(code: str) -> str:
-    """The code as stored: upper case, spaces and dashes a citizen may type removed."""
-    return re.sub(r"[\s\-]", "", code or "").upper()
 
 
 def _limits() -> dict[str, int]:
@@ -125,8 +121,6 @@ def _point(report: PublicReport) -> tuple[float, float]:
 
 def _place_point(place: str, address: str) -> tuple[float, float] | None:
     """The centroid of the picked region; else of the one region the typed address names exactly."""
-    from cityops.intake.portal.selectors import public_place_point, public_place_search
-
     if (place or "").strip():
         point = public_place_point(code=place)
         if point is None:
@@ -167,15 +161,6 @@ def _file(*, category: PublicCategory, description: str, lon: float, lat: float,
 
 
 # --- after the close: rating and reopening --------------------------------------------------------------
-
-
-def case_by_tracking_code(code: str, *, lock: bool = False) -> Case:
-    """The case with this tracking code (404 otherwise); `lock` holds its row for the transaction."""
-    qs = Case.objects.select_for_update() if lock else Case.objects
-    case = qs.filter(tracking_code=normalise_tracking_code(code)).first() if code else None
-    if case is None:
-        raise NotFound(_("No report has this tracking code."))
-    return case
 
 
 def portal_rate(*, code: str, satisfaction: int, comment: str = "", ip: str) -> Case:
@@ -241,5 +226,5 @@ def case_public_hide(*, case: Case, actor: Actor, hidden: bool = True, note: str
     return locked
 
 
-__all__ = ["PORTAL_ACTOR", "PublicReport", "case_by_tracking_code", "case_public_hide", "portal_rate",
+__all__ = ["PORTAL_ACTOR", "PublicReport", "case_public_hide", "portal_rate",
            "portal_reopen", "portal_report_submit", "tracking_code_new"]

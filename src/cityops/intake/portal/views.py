@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from cityops.cases.models import Case
 from cityops.core.errors import DomainError, Forbidden, NotFound
+from cityops.geo.models import Region
 from cityops.intake.portal import forms as f
 from cityops.intake.portal import selectors as sel
 from cityops.intake.portal import services as svc
@@ -42,8 +43,6 @@ def _with_challenge(form: Any) -> Any:
 
 def _city_map() -> dict[str, Any]:
     """The city's outline as a frame for the map (no basemap needed to find one's street)."""
-    from cityops.geo.models import Region
-
     city = Region.objects.filter(level="city").order_by("id").first()
     if city is None:
         return {"point": None, "regions": {"type": "FeatureCollection", "features": []}}
@@ -102,7 +101,7 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
     """Find a report by the code the citizen typed."""
     form = f.TrackForm(request.GET or None)
     if form.is_valid():
-        return redirect("portal:track", code=svc.normalise_tracking_code(form.cleaned_data["code"]))
+        return redirect("portal:track", code=sel.normalise_tracking_code(form.cleaned_data["code"]))
     return render(request, "intake/portal/home.html", {"track_form": form, "tab": "track"}, status=422 if form.is_bound else 200)
 
 
