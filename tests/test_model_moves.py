@@ -1,4 +1,5 @@
-"""Moving ExportJob (analytics → exports) and PositionPing (intake → tracking) keeps every row and permission."""
+"""Moving ExportJob (analytics → exports), PositionPing (intake → tracking) and RateCounter (intake → core) keeps
+every row and permission."""
 
 from __future__ import annotations
 
@@ -64,3 +65,22 @@ def test_the_moves_are_reversible_without_losing_rows():
     old = _migrate(BEFORE)
 
     assert old.get_model("analytics", "ExportJob").objects.filter(pk=export.pk).exists()
+
+
+def test_the_rate_counters_move_to_core_with_their_rows_and_back():
+    _migrate([("core", "0003_holiday_arrangement")])  # backwards alone: a plan never goes both ways
+    old = _migrate([("core", "0003_holiday_arrangement"), ("intake", "0005_positionping_moved_to_tracking")])
+    content_type = old.get_model("contenttypes", "ContentType")
+    content_type.objects.filter(app_label="core", model="ratecounter").delete()
+    ct_counter, _ = content_type.objects.get_or_create(app_label="intake", model="ratecounter")
+    counter = old.get_model("intake", "RateCounter").objects.create(key="portal:ip:1.2.3.4",
+                                                                    window_start=timezone.now(), count=3)
+
+    new = _migrate([("intake", "0006_ratecounter_moved_to_core")])
+
+    moved = new.get_model("core", "RateCounter").objects.get(pk=counter.pk)
+    assert (moved.key, moved.count) == ("portal:ip:1.2.3.4", 3)
+    assert new.get_model("contenttypes", "ContentType").objects.get(pk=ct_counter.pk).app_label == "core"
+    _migrate([("core", "0003_holiday_arrangement")])
+    back = _migrate([("core", "0003_holiday_arrangement"), ("intake", "0005_positionping_moved_to_tracking")])
+    assert back.get_model("intake", "RateCounter").objects.filter(pk=counter.pk, count=3).exists()

@@ -15,7 +15,6 @@ from cityops.assets.api import router as assets_router
 from cityops.cases.api import router as cases_router
 from cityops.catalog.api import router as catalog_router
 from cityops.command.api import router as command_router
-from cityops.core.api_auth import API_AUTH
 from cityops.core.api_openapi import add_common_errors
 from cityops.core.errors import DomainError, MalformedBody, NotFound
 from cityops.evaluation.api import router as evaluation_router
@@ -28,6 +27,7 @@ from cityops.intake.portal.api import router as public_router
 from cityops.notify.api import router as notify_router
 from cityops.org.api import router as org_router
 from cityops.tracking.api import router as tracking_router
+from cityops.org.api_auth import API_AUTH
 
 
 class CityopsAPI(NinjaAPI):

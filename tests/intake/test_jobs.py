@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from cityops.core.jobs import discover_jobs
+from cityops.core.models import RateCounter
 from cityops.intake.jobs import prune_rate_counters_job
-from cityops.intake.models import RateCounter
 
 
 @pytest.mark.django_db

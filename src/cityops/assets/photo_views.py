@@ -9,7 +9,8 @@ from django.views.decorators.http import require_safe
 
 from cityops.assets.selectors import component_photo_get_for_user
 from cityops.core.errors import Forbidden, NotFound
-from cityops.core.media import request_viewer, serve_upload, unauthenticated
+from cityops.core.media import serve_upload, unauthenticated
+from cityops.org.api_auth import request_viewer
 
 
 @require_safe

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_safe
 
 from cityops.cases.photos import case_photo_get, ensure_case_photo_visible
 from cityops.core.errors import Forbidden, NotFound
-from cityops.core.media import request_viewer, serve_upload, unauthenticated
+from cityops.core.media import serve_upload, unauthenticated
 from cityops.core.uploads import CONTENT_TYPES
+from cityops.org.api_auth import request_viewer
 
 VARIANTS = ("full", "thumb")
 

@@ -23,7 +23,6 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import gettext as _
 
-from cityops.core.api_auth import ApiTokenAuth
 from cityops.core.uploads import CONTENT_TYPES
 
 # Only these are sent as inline images; anything else would be an attachment (never rendered by the browser).
@@ -33,17 +32,6 @@ INLINE_TYPES = frozenset(CONTENT_TYPES.values())
 PRIVATE_CACHE = "private, max-age=3600"
 # A public photo may be cached by proxies, briefly: moderation may hide it again.
 PUBLIC_CACHE = "public, max-age=300"
-
-
-def request_viewer(request: HttpRequest) -> Any:
-    """Who asks: the bearer token's user when the request carries `Authorization`, else the session's user.
-
-    None for an anonymous request or a token that does not authenticate.
-    """
-    if request.headers.get("Authorization"):
-        return ApiTokenAuth()(request)
-    user = getattr(request, "user", None)
-    return user if user is not None and user.is_authenticated and user.is_active else None
 
 
 def unauthenticated(request: HttpRequest) -> HttpResponse:

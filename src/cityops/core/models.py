@@ -157,3 +157,21 @@ class ArrangementDay(models.Model):
         if not first <= self.date <= last:
             raise ValidationError({"date": _("The %(year)d arrangement can list dates from %(first)s to %(last)s.")
                                    % {"year": arrangement.year, "first": first, "last": last}})
+
+
+class RateCounter(models.Model):
+    """Requests (or failures) counted per key and fixed window, shared by every web process (`core.ratelimit`)."""
+
+    key = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+        # Moved here from intake with its table, rows and constraint name (core 0004).
+        db_table = "intake_ratecounter"
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="intake_rate_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.window_start:%H:%M} {self.count}"

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from cityops.core.jobs import periodic
 from cityops.intake.integrations.inbox import inbox_drain
+from cityops.core.ratelimit import rate_counters_prune
 from cityops.intake.integrations.webhooks import MAX_SKEW_SECONDS
 from cityops.intake.models import SignatureNonce
-from cityops.intake.ratelimit import rate_counters_prune
 
 # The longest rate-limit window in use is a day (per-contact reports); counters older than two are spent.
 RATE_COUNTER_KEEP = timedelta(days=2)

@@ -99,22 +99,6 @@ class SignatureNonce(models.Model):
         return self.nonce
 
 
-class RateCounter(models.Model):
-    """Requests counted per key (an IP, a phone, an e-mail) and fixed window, shared by every web process."""
-
-    key = models.CharField(max_length=200)
-    window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("rate counter")
-        verbose_name_plural = _("rate counters")
-        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="intake_rate_window")]
-
-    def __str__(self) -> str:
-        return f"{self.key} {self.window_start:%H:%M} {self.count}"
-
-
 class PublicCategory(models.Model):
     """A problem as citizens name it on the portal (垃圾, 井盖, 路灯 …), mapped to one catalogue class."""
 

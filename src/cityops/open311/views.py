@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from cityops.core.api_auth import ApiTokenAuth
 from cityops.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from cityops.open311 import selectors, services
 from cityops.open311.rendering import FORMATS, error_response, respond
+from cityops.org.api_auth import ApiTokenAuth
 
 CHANGESET = "2026-11-21T00:00:00+08:00"
 

@@ -96,6 +96,8 @@ class User(AbstractUser):
         related_name="+",
         help_text=_("The user sees work of this department and its sub-units."),
     )
+    #: The API token this request's user came with (set by `org.api_auth`); None for a session (not a column).
+    via_token: ApiToken | None = None
 
     class Meta:
         verbose_name = _("staff user")

@@ -7,10 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cityops.cases.models import Case, CaseEvent, CasePhoto, CaseState, Source
 from cityops.core.errors import Conflict, Forbidden, InvalidInput, UnsupportedMediaType
+from cityops.core.ratelimit import RateLimited, rate_limit_hit
 from cityops.intake.models import PublicCategory
 from cityops.intake.portal import services as svc
 from cityops.intake.portal.selectors import public_nearby, public_request
-from cityops.intake.ratelimit import RateLimited, rate_limit_hit
 from tests.intake.portal.support import EAST, INTERNAL_NOTE, accept, photo, solved, staff, walk_to_close
 
 

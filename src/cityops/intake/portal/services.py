@@ -25,12 +25,12 @@ from cityops.cases.workflow import record_event
 from cityops.core.audit import audit_log
 from cityops.core.errors import Conflict, InvalidInput
 from cityops.core.permissions import is_platform_admin, require_role
+from cityops.core.ratelimit import rate_limit_hit
 from cityops.core.uploads import check_image
 from cityops.intake.entry import report_submit
 from cityops.intake.models import PublicCategory
 from cityops.intake.portal.challenge import challenge_check
 from cityops.intake.portal.selectors import case_by_tracking_code, public_place_point, public_place_search
-from cityops.intake.ratelimit import rate_limit_hit
 from cityops.intake.services import case_tracking_code_ensure, tracking_code_new
 from cityops.org.models import Role
 

@@ -1,4 +1,4 @@
-"""Fixed-window rate limits shared by every web process, counted in `RateCounter` rows."""
+"""Fixed-window rate limits shared by every web process, counted in `RateCounter` rows; they know no domain."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityops.core.errors import DomainError
-from cityops.intake.models import RateCounter
+from cityops.core.models import RateCounter
 
 
 class RateLimited(DomainError):

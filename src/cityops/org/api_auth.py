@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +15,8 @@ from ninja.utils import check_csrf
 
 from cityops.core.audit import audit_log
 from cityops.core.errors import CsrfFailed
+from cityops.core.ratelimit import RateLimited, rate_limit_count
+from cityops.org.models import ApiToken
 
 
 class StaffSession(SessionAuth):
@@ -55,8 +59,6 @@ class ApiTokenAuth(HttpBearer):
 
 
 def _token_user(request: Any, token: str) -> Any:
-    from cityops.org.models import ApiToken
-
     prefix = token.split(".", 1)[0]
     if not prefix or len(prefix) > 12:
         return None
@@ -71,7 +73,7 @@ def _token_user(request: Any, token: str) -> Any:
     # Stamp last use at most once a minute: one conditional UPDATE, no read-modify-write race; and none at all
     # while the stamp just read is recent (a busy integration would otherwise write on every request).
     now = timezone.now()
-    a_minute_ago = now - timezone.timedelta(minutes=1)
+    a_minute_ago = now - timedelta(minutes=1)
     if record.last_used_at is None or record.last_used_at <= a_minute_ago:
         ApiToken.objects.filter(pk=record.pk).exclude(last_used_at__gt=a_minute_ago).update(last_used_at=now)
     user = record.user
@@ -94,9 +96,7 @@ def _failure_keys(request: Any, prefix: str) -> dict[str, int]:
 
 
 def _refuse_when_throttled(keys: dict[str, int]) -> None:
-    # The intake app's counters are the platform's shared, DB-backed rate limits (every web process sees them).
-    from cityops.intake.ratelimit import RateLimited, rate_limit_count
-
+    # core's counters are the platform's shared, DB-backed rate limits (every web process sees them).
     window = settings.CITYOPS_TOKEN_FAILURE_WINDOW_SECONDS
     for key, limit in keys.items():
         count, retry_after = rate_limit_count(key=key, window_seconds=window, add=False)
@@ -106,8 +106,6 @@ def _refuse_when_throttled(keys: dict[str, int]) -> None:
 
 
 def _count_failure(keys: dict[str, int], *, request: Any, prefix: str) -> None:
-    from cityops.intake.ratelimit import rate_limit_count
-
     window = settings.CITYOPS_TOKEN_FAILURE_WINDOW_SECONDS
     for key, limit in keys.items():
         count, _retry_after = rate_limit_count(key=key, window_seconds=window, add=True)
@@ -118,9 +116,17 @@ def _count_failure(keys: dict[str, int], *, request: Any, prefix: str) -> None:
 
 
 def _constant_time_equal(a: str, b: str) -> bool:
-    import hmac
-
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def request_viewer(request: Any) -> Any:
+    """Who asks: the bearer token's user when the request carries `Authorization`, else the session's user.
+
+    None for an anonymous request or a token that does not authenticate.
+    """
+    if request.headers.get("Authorization"):
+        return ApiTokenAuth()(request)
+    return _session_user(request)
 
 
 API_AUTH = [ApiTokenAuth(), StaffSession()]
