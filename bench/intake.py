@@ -64,7 +64,7 @@ def main() -> None:
     from cityops.cases.models import Case
 
     run = f"b{int(time.time())}"
-    token, points, classes = _prepare()
+    token, points, classes = prepare_run()
     print(f"machine: {benchlib.machine()}")
     print(f"database: {benchlib.database_size()}; run {run}")
     raw = raw_ceiling(args.db, clients=args.raw_clients, seconds=args.duration)
@@ -176,7 +176,7 @@ def _ensure_database(url: str, *, seed_count: int) -> None:
                        stdout=subprocess.DEVNULL)
 
 
-def _prepare() -> tuple[str, list[tuple[float, float]], list[str]]:
+def prepare_run() -> tuple[str, list[tuple[float, float]], list[str]]:
     """The reporting token, points inside the city (each located), and current classes."""
     import hashlib
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,3 +77,20 @@ def rate_limit_count(*, key: str, window_seconds: int, add: bool, now: datetime 
         count = RateCounter.objects.filter(key=key[:200], window_start=start).values_list("count", flat=True).first()
     retry_after = max(1, int((start + timedelta(seconds=window_seconds) - now).total_seconds()))
     return count or 0, retry_after
+
+
+def rate_count_sql() -> str:
+    """SQL of one key's count in one window (NULL when none), to embed in another query; its two parameters
+    come from `rate_count_params`. For a caller reading counters in the same round trip as its own rows."""
+    quote = connection.ops.quote_name
+    return (f"(SELECT {quote('count')} FROM {quote(RateCounter._meta.db_table)} "
+            f"WHERE {quote('key')} = %s AND {quote('window_start')} = %s)")
+
+
+def rate_count_params(*, key: str, window_seconds: int, now: datetime | None = None) -> tuple[list[Any], int]:
+    """The parameters of `rate_count_sql` for `key` in the current window, and seconds until the window ends."""
+    now = now or timezone.now()
+    start = _window_start(now, window_seconds)
+    retry_after = max(1, int((start + timedelta(seconds=window_seconds) - now).total_seconds()))
+    # Raw SQL gets the column's stored form (SQLite keeps a naive UTC text), as the ORM would pass it.
+    return [key[:200], connection.ops.adapt_datetimefield_value(start)], retry_after

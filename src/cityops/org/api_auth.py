@@ -17,6 +17,7 @@ from cityops.core.audit import audit_log
 from cityops.core.errors import CsrfFailed
 from cityops.core.ratelimit import RateLimited, rate_limit_count
 from cityops.org.models import ApiToken
+from cityops.org.token_lookup import TokenLookup, token_lookup
 
 
 class StaffSession(SessionAuth):
@@ -51,20 +52,24 @@ class ApiTokenAuth(HttpBearer):
     def authenticate(self, request: Any, token: str) -> Any:
         prefix = token.split(".", 1)[0][:12]
         keys = _failure_keys(request, prefix)
-        _refuse_when_throttled(keys)
-        user = _token_user(request, token)
+        # One query: the failure counters (refused first, before the token is even checked) and the token.
+        found = token_lookup(prefix=_lookup_prefix(token), counter_keys=list(keys),
+                             window_seconds=settings.CITYOPS_TOKEN_FAILURE_WINDOW_SECONDS)
+        _refuse_when_throttled(keys, found)
+        user = _token_user(request, token, found.token)
         if user is None:
             _count_failure(keys, request=request, prefix=prefix)
         return user
 
 
-def _token_user(request: Any, token: str) -> Any:
+def _lookup_prefix(token: str) -> str | None:
     prefix = token.split(".", 1)[0]
-    if not prefix or len(prefix) > 12:
-        return None
-    # One indexed query, no cache: a revoked token or a deactivated user is refused at once. The user's scope
-    # regions come along (their paths decide what the caller sees), not their polygons.
-    record = ApiToken.objects.select_related(*_SCOPE_RELATIONS).defer(*_SCOPE_POLYGONS).filter(prefix=prefix).first()
+    return prefix if prefix and len(prefix) <= 12 else None
+
+
+def _token_user(request: Any, token: str, record: ApiToken | None) -> Any:
+    # No cache: a revoked token or a deactivated user is refused at once. The user's scope regions and roles
+    # came along (their paths decide what the caller sees), not their polygons.
     if record is None or not record.is_usable or not record.user.is_active:
         return None
     digest = hashlib.sha256(token.encode()).hexdigest()
@@ -82,10 +87,6 @@ def _token_user(request: Any, token: str) -> Any:
     return user
 
 
-_SCOPE_RELATIONS = ("user", "user__scope_region", "user__scope_department", "user__scope_department__region")
-_SCOPE_POLYGONS = ("user__scope_region__geom_wkb", "user__scope_department__region__geom_wkb")
-
-
 def _failure_keys(request: Any, prefix: str) -> dict[str, int]:
     """The failure counters this attempt is held against, with their limits."""
     ip = request.META.get("REMOTE_ADDR", "") or "unknown"
@@ -95,14 +96,12 @@ def _failure_keys(request: Any, prefix: str) -> dict[str, int]:
     return keys
 
 
-def _refuse_when_throttled(keys: dict[str, int]) -> None:
+def _refuse_when_throttled(keys: dict[str, int], found: TokenLookup) -> None:
     # core's counters are the platform's shared, DB-backed rate limits (every web process sees them).
-    window = settings.CITYOPS_TOKEN_FAILURE_WINDOW_SECONDS
-    for key, limit in keys.items():
-        count, retry_after = rate_limit_count(key=key, window_seconds=window, add=False)
+    for limit, count in zip(keys.values(), found.counts, strict=True):
         if count >= limit:
-            raise RateLimited(_("Too many invalid API tokens; try again in %(s)d seconds.") % {"s": retry_after},
-                              retry_after=retry_after)
+            raise RateLimited(_("Too many invalid API tokens; try again in %(s)d seconds.")
+                              % {"s": found.retry_after}, retry_after=found.retry_after)
 
 
 def _count_failure(keys: dict[str, int], *, request: Any, prefix: str) -> None:
