@@ -26,8 +26,8 @@ from cityops.intake.integrations.inbox_api import router as inbox_router
 from cityops.intake.portal.api import router as public_router
 from cityops.notify.api import router as notify_router
 from cityops.org.api import router as org_router
-from cityops.tracking.api import router as tracking_router
 from cityops.org.api_auth import API_AUTH
+from cityops.tracking.api import router as tracking_router
 
 
 class CityopsAPI(NinjaAPI):

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from cityops.core.jobs import periodic
-from cityops.intake.integrations.inbox import inbox_drain
 from cityops.core.ratelimit import rate_counters_prune
+from cityops.intake.integrations.inbox import inbox_drain
 from cityops.intake.integrations.webhooks import MAX_SKEW_SECONDS
 from cityops.intake.models import SignatureNonce
 

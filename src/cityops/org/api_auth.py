@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
@@ -23,7 +24,7 @@ from cityops.org.token_lookup import TokenLookup, token_lookup
 class StaffSession(SessionAuth):
     """A logged-in, active staff session; unsafe methods need the CSRF token."""
 
-    def _get_key(self, request: Any) -> str | None:
+    def _get_key(self, request: HttpRequest) -> str | None:
         # ninja checks CSRF before it knows whether there is a session at all, so an anonymous POST (no cookie,
         # no token) answered 403 "CSRF check Failed" instead of 401. CSRF protects a session: check it only
         # when there is one; without a session this scheme simply does not apply and the caller gets 401.
