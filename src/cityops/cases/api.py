@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Header, Query, Router, Status
 from ninja.files import UploadedFile
 
+from cityops.assets.selectors import component_get_for_user
 from cityops.cases import photos, queues, selectors, services
 from cityops.cases.cursors import CaseOrder
 from cityops.cases.filters import CaseFilters
@@ -353,8 +354,6 @@ def _referenced_case(request: AuthedRequest, number: str, *, field: str) -> Case
 
 
 def _component(request: AuthedRequest, ident: str) -> Any:
-    from cityops.assets.selectors import component_get_for_user
-
     try:
         return component_get_for_user(user=request.auth, ident=ident.strip())
     except NotFound as exc:

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityops.cases import numbering, sla
+from cityops.cases.dispatching import auto_dispatch_enabled, propose_department
+from cityops.cases.duplicates import find_duplicates, h3_cell_of
 from cityops.cases.models import (
     Case,
     CaseRequest,
@@ -202,8 +204,6 @@ def _new_case(*, actor: Actor, source: str, catalog_class: CatalogClass, urgency
               at: datetime) -> tuple[Case, Location]:
     """An unsaved case: located, its region path and h3 cell filled, the department proposed (no query: the
     locate index carries the grid's path, the catalogue policy is the process's copy)."""
-    from cityops.cases.duplicates import h3_cell_of
-
     location = locate_or_raise(lon, lat, crs=crs)
     grid_path = location.grid.path
     if not is_system(actor):
@@ -236,8 +236,6 @@ def _check_recurrence(actor: Actor, previous: Case) -> None:
 
 
 def _propose(case: Case, grid: Any) -> None:
-    from cityops.cases.dispatching import propose_department
-
     proposal = propose_department(case=case, region=grid)
     if proposal is not None:
         case.proposed_department = proposal.department
@@ -245,8 +243,6 @@ def _propose(case: Case, grid: Any) -> None:
 
 
 def _find_duplicates(case: Case, at: datetime, *, numbers_only: bool) -> list[Case]:
-    from cityops.cases.duplicates import find_duplicates
-
     return find_duplicates(catalog_class=case.catalog_class, lon=case.lon, lat=case.lat, at=at,
                            numbers_only=numbers_only)
 
@@ -334,8 +330,6 @@ def case_accept(*, case: Case, actor: Actor, version: int | None, note: str = ""
 
 def case_register(*, case: Case, actor: Actor, version: int | None, note: str = "", at: datetime | None = None) -> Case:
     """Register (立案) an accepted case; classes configured for automatic dispatch go straight to their department."""
-    from cityops.cases.dispatching import auto_dispatch_enabled
-
     at = at or timezone.now()
     require_transition_role(actor, "register")
     with transaction.atomic():

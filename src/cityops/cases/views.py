@@ -23,11 +23,15 @@ from django.views.decorators.http import require_GET, require_POST
 from shapely.geometry import mapping
 
 from cityops.cases import forms as f
-from cityops.cases import selectors
+from cityops.cases import selectors, services
 from cityops.cases.cursors import Page
+from cityops.cases.duplicates import find_duplicates
 from cityops.cases.filters import CaseFilters
 from cityops.cases.models import Case, CaseStageClock, RequestState, Source
+from cityops.cases.photos import case_photo_add
 from cityops.cases.queues import case_queue_for_user, queue_roles
+from cityops.cases.services import case_report
+from cityops.cases.workflow import REQUEST_TRANSITIONS, may
 from cityops.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from cityops.geo.geometry import from_wkb
 from cityops.geo.models import Region
@@ -170,7 +174,6 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 def _report(request: HttpRequest, data: dict[str, Any]) -> Case:
-    from cityops.cases.services import case_report
     result = case_report(
         actor=request.user, source=data["source"], catalog_class=data["klass"], urgency=data["urgency"],
         description=data["description"], lon=data["lon"], lat=data["lat"], address=data["address"],
@@ -192,8 +195,6 @@ def _report(request: HttpRequest, data: dict[str, Any]) -> Case:
 
 
 def _add_photos(request: HttpRequest, case: Case, uploads: list[Any], *, phase: str, version: int | None) -> int:
-    from cityops.cases.photos import case_photo_add
-
     for upload in uploads:
         case_photo_add(case=case, actor=request.user, upload=upload, phase=phase, version=version)
     return len(uploads)
@@ -249,8 +250,6 @@ def _case_map(case: Case) -> dict[str, Any]:
 
 
 def _possible_duplicates(case: Case) -> list[Case]:
-    from cityops.cases.duplicates import find_duplicates
-
     found = find_duplicates(catalog_class=case.catalog_class, lon=case.lon, lat=case.lat, at=case.reported_at,
                             exclude_id=case.pk)
     earlier = find_duplicates(catalog_class=case.catalog_class, lon=case.lon, lat=case.lat, exclude_id=case.pk)
@@ -267,46 +266,40 @@ class Action:
     run: Callable[[HttpRequest, Case, Any], Any]
 
 
-def _services() -> Any:
-    from cityops.cases import services
-
-    return services
-
-
 def _note(form: Any) -> dict[str, Any]:
     return {"version": form.cleaned_data["version"], "note": form.cleaned_data["note"]}
 
 
 def _simple(name: str) -> Action:
     def run(request: HttpRequest, case: Case, form: Any) -> Any:
-        return getattr(_services(), name)(case=case, actor=request.user, **_note(form))
+        return getattr(services, name)(case=case, actor=request.user, **_note(form))
 
     return Action(f.ActionForm, run)
 
 
 def _verify(request: HttpRequest, case: Case, form: Any) -> Any:
-    return _services().case_verify(case=case, actor=request.user, confirmed=form.yes, **_note(form))
+    return services.case_verify(case=case, actor=request.user, confirmed=form.yes, **_note(form))
 
 
 def _check(request: HttpRequest, case: Case, form: Any) -> Any:
     photos = form.cleaned_data.get("photos") or []
     _add_photos(request, case, photos, phase="check", version=form.cleaned_data["version"])
-    return _services().case_check(case=case, actor=request.user, passed=form.yes, **_note(form))
+    return services.case_check(case=case, actor=request.user, passed=form.yes, **_note(form))
 
 
 def _dispatch(request: HttpRequest, case: Case, form: Any) -> Any:
-    return _services().case_dispatch(case=case, actor=request.user, department=form.cleaned_data["department"],
+    return services.case_dispatch(case=case, actor=request.user, department=form.cleaned_data["department"],
                                      **_note(form))
 
 
 def _pass_down(request: HttpRequest, case: Case, form: Any) -> Any:
-    return _services().case_pass_down(case=case, actor=request.user, unit=form.cleaned_data["unit"], **_note(form))
+    return services.case_pass_down(case=case, actor=request.user, unit=form.cleaned_data["unit"], **_note(form))
 
 
 def _handle(request: HttpRequest, case: Case, form: Any) -> Any:
     # Photos first: a refused photo must not leave the case reported as handled without it.
     _add_photos(request, case, form.cleaned_data["photos"], phase="after", version=form.cleaned_data["version"])
-    return _services().case_handle(case=case, actor=request.user, result=form.cleaned_data["result"], **_note(form))
+    return services.case_handle(case=case, actor=request.user, result=form.cleaned_data["result"], **_note(form))
 
 
 def _merge(request: HttpRequest, case: Case, form: Any) -> Any:
@@ -314,12 +307,12 @@ def _merge(request: HttpRequest, case: Case, form: Any) -> Any:
         master = selectors.case_get_for_user(user=request.user, number=form.cleaned_data["master"])
     except NotFound as exc:
         raise InvalidInput(exc.message, field="master") from exc
-    return _services().case_merge(case=case, master=master, actor=request.user, **_note(form))
+    return services.case_merge(case=case, master=master, actor=request.user, **_note(form))
 
 
 def _request(request: HttpRequest, case: Case, form: Any) -> Any:
     data = form.cleaned_data
-    return _services().case_request_create(
+    return services.case_request_create(
         case=case, actor=request.user, version=data["version"], kind=data["kind"], reason=data["reason"],
         extra_minutes=data["extra_minutes"], void_reason=data["void_reason"],
     )
@@ -329,7 +322,7 @@ def _decide(request: HttpRequest, case: Case, form: Any) -> Any:
     pending = case.requests.filter(pk=form.cleaned_data["request_id"]).first()
     if pending is None:
         raise InvalidInput(_("This request no longer exists."), field="request_id")
-    return _services().case_request_decide(request=pending, actor=request.user, approve=form.yes,
+    return services.case_request_decide(request=pending, actor=request.user, approve=form.yes,
                                            note=form.cleaned_data["note"])
 
 
@@ -364,8 +357,6 @@ ACTIONS: dict[str, Action] = {
 
 def _request_kinds(case: Case, user: AnyUser) -> list[str]:
     """The request kinds `user` may ask for now (none of the kind already pending)."""
-    from cityops.cases.workflow import REQUEST_TRANSITIONS, may
-
     pending = set(case.requests.filter(state=RequestState.PENDING).values_list("kind", flat=True))
     return [kind for kind, (ask, _apply) in REQUEST_TRANSITIONS.items() if kind not in pending and may(user, case, ask)]
 
@@ -385,8 +376,6 @@ def _action_forms(case: Case, user: AnyUser, allowed: list[str], bound: dict[str
 
 def _decision_forms(case: Case, user: AnyUser, bound: dict[str, Any]) -> list[dict[str, Any]]:
     """One approve/reject form per pending request this user may decide."""
-    from cityops.cases.workflow import REQUEST_TRANSITIONS, may
-
     rows = []
     for pending in case.requests.filter(state=RequestState.PENDING).select_related("requested_by"):
         if not may(user, case, REQUEST_TRANSITIONS[pending.kind][1]):

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityops.assets.models import Component
+from cityops.cases import jobs
 from cityops.cases.models import Case, CaseState, RequestKind, Source, VoidReason
 from cityops.cases.services import (
     case_accept,
@@ -158,8 +159,6 @@ class _Stop(Exception):
 def create_cases(*, count: int = 1000, days: int = 120, seed: int = 0, now: datetime | None = None,
                  actor: Actor = "cityops demo") -> CasesReport:
     """Write `count` historical cases over the past `days` days through the workflow services (real history)."""
-    from cityops.cases import jobs
-
     now = now or timezone.now()
     builder = _DemoCases(rng=random.Random(f"cityops-demo-cases-{seed}"), now=now)
     _enable_auto_dispatch(actor)
