@@ -12,10 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from cityops.cases import photos
 from cityops.cases import services as s
 from cityops.cases.models import Case, CasePhoto, CaseState
 from cityops.catalog.models import ResponsibilityRule
 from cityops.catalog.selectors import catalog_class_from_ref
+from cityops.intake.portal.selectors import photo_is_public
 from tests.cases.api_support import EAST, GARBAGE, image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -111,6 +113,17 @@ def test_anonymous_gets_the_login_page_in_a_browser_and_401_otherwise(uploaded, 
     assert image.status_code == 401 and image.json()["code"] == "unauthenticated"
     # An unknown photo looks the same to the anonymous: nothing tells which ones exist.
     assert client.get("/photos/cases/999999/full").status_code == 401
+
+
+def test_a_photo_is_public_only_when_a_registered_rule_says_so(uploaded, client, monkeypatch):
+    """Cases publishes nothing itself: the apps above register who may show a photo to anyone (the portal does)."""
+    assert photo_is_public in photos._public_photo_rules
+    monkeypatch.setattr(photos, "_public_photo_rules", [])
+    photos.public_photo_rule_register(lambda photo: photo.case_id == uploaded.pk)
+    photos.public_photo_rule_register(photos._public_photo_rules[0])  # registering twice keeps one
+    assert len(photos._public_photo_rules) == 1
+    response = client.get(_url(uploaded), HTTP_ACCEPT="image/*")
+    assert response.status_code == 200 and response["Cache-Control"] == "public, max-age=300"
 
 
 def test_a_token_needs_cases_read_and_the_case_in_its_users_scope(uploaded, client, cast, api_token):

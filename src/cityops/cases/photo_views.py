@@ -1,6 +1,6 @@
 """The photo download (/photos/cases/<id>/<variant>): the only way a case photo leaves the server.
 
-Public when the report's public page shows it (the portal's rule), else to staff who may see the case (session
+Public when a registered rule says so (the portal's: the report's public page shows it), else to staff who may see the case (session
 or bearer token). Anyone else: the login page or 401 when not signed in, 404 when signed in — the same answer
 as for an unknown photo, so nothing tells which exist.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
-from cityops.cases.photos import case_photo_get, ensure_case_photo_visible
+from cityops.cases.photos import case_photo_get, case_photo_is_public, ensure_case_photo_visible
 from cityops.core.errors import Forbidden, NotFound
 from cityops.core.media import serve_upload, unauthenticated
 from cityops.core.uploads import CONTENT_TYPES
@@ -22,13 +22,10 @@ VARIANTS = ("full", "thumb")
 @require_safe
 def case_photo(request: HttpRequest, photo_id: int, variant: str) -> HttpResponse:
     """A case photo (`full`) or its JPEG thumbnail (`thumb`), to those who may see it."""
-    # The public rule belongs to the portal (which depends on cases, not the other way round); this edge asks it.
-    from cityops.intake.portal.selectors import photo_is_public
-
     viewer = request_viewer(request)
     try:
         photo = case_photo_get(photo_id=photo_id)
-        public = photo_is_public(photo)
+        public = case_photo_is_public(photo)
         if not public:
             ensure_case_photo_visible(user=viewer, photo=photo)
     except NotFound as exc:

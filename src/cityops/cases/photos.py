@@ -4,6 +4,7 @@ and who of the staff may see them (`ensure_case_photo_visible`; what the public 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -159,6 +160,22 @@ def _shrink(photo: CasePhoto, image_format: str) -> None:
 
 
 # --- who may see a photo ----------------------------------------------------------------------------------
+
+
+# Who may show a case photo to anyone: rules the apps above cases register from their ready() (the citizen
+# portal: a photo on an accepted report's public page). Cases itself publishes nothing; no rule, no public photo.
+_public_photo_rules: list[Callable[[CasePhoto], bool]] = []
+
+
+def public_photo_rule_register(rule: Callable[[CasePhoto], bool]) -> None:
+    """Add a rule that makes a case photo public (once, however often the app loads)."""
+    if rule not in _public_photo_rules:
+        _public_photo_rules.append(rule)
+
+
+def case_photo_is_public(photo: CasePhoto) -> bool:
+    """Whether anyone, signed in or not, may fetch `photo`: a registered rule says so."""
+    return any(rule(photo) for rule in _public_photo_rules)
 
 
 def case_photo_get(*, photo_id: int) -> CasePhoto:

@@ -11,9 +11,13 @@ class IntakeConfig(AppConfig):
     verbose_name = _("Intake channels")
 
     def ready(self) -> None:
+        from cityops.cases.photos import public_photo_rule_register
         from cityops.intake.integrations import callbacks
+        from cityops.intake.portal.selectors import photo_is_public
 
         callbacks.connect()
+        # A photo on an accepted report's public page may be fetched by anyone (the photo download asks).
+        public_photo_rule_register(photo_is_public)
         # The acceptors' desks in the console's navigation.
         nav_entry_register(NavEntry(key="hotline", label=_("Hotline desk"), url_name="hotline:desk", order=40,
                                     roles=(Role.ACCEPTOR,)))
