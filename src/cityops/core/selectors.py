@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from cityops.core.holidays import package_years
+from cityops.core.models import HolidayArrangement
 from cityops.core.permissions import is_platform_admin
 
 if TYPE_CHECKING:
@@ -23,9 +25,6 @@ def missing_arrangement_years(*, today: date) -> list[int]:
     A year is covered by an arrangement entered in the admin (or imported), or by the chinesecalendar package's
     data; without either its deadlines follow only the statutory holidays, without make-up working days.
     """
-    from cityops.core.holidays import package_years
-    from cityops.core.models import HolidayArrangement
-
     years = [today.year] + ([today.year + 1] if today.month >= ARRANGEMENT_REMINDER_MONTH else [])
     years = [year for year in years if year not in package_years()]
     entered = set(HolidayArrangement.objects.filter(year__in=years).values_list("year", flat=True))
