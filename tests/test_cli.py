@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -127,6 +128,57 @@ def test_serve_answers_health_checks_pages_and_static_files(demo_db):
         process.send_signal(signal.SIGTERM)
         output, _err = process.communicate(timeout=120)
     assert process.returncode == 0, output
+
+
+# Back before the moves of models between apps (exports, tracking, core's rate counters) and forward again.
+MOVES_BACK = [["exports", "zero"], ["tracking", "zero"], ["analytics", "0002_export_language"], ["intake", "0004_inbox"],
+              ["core", "0003_holiday_arrangement"]]
+MOVED = {"exportjob": ("analytics", "exports"), "positionping": ("intake", "tracking"),
+         "ratecounter": ("intake", "core")}
+
+
+def _table_counts(db: Path) -> dict[str, int]:
+    with sqlite3.connect(db) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+
+
+def _moved_labels(db: Path) -> set[tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT model, app_label FROM django_content_type WHERE model IN (?, ?, ?)", list(MOVED))
+        return set(rows.fetchall())
+
+
+@pytest.mark.own_process
+def test_the_model_moves_go_back_and_forth_on_a_copy_of_the_demo_database(demo_db, tmp_path):
+    db, _first = demo_db
+    copy = tmp_path / "copy.sqlite3"
+    shutil.copyfile(db, copy)
+    env = _env(tmp_path, DATABASE_URL=f"sqlite:///{copy}")
+    # A row in each moved table (the demo has inspectors' pings; an export and a rate counter are added).
+    rows = ("from django.utils import timezone; from cityops.org.models import User; "
+            "from cityops.exports.models import ExportJob; from cityops.core.models import RateCounter; "
+            "ExportJob.objects.create(kind='cases.list', format='csv', requested_by=User.objects.first()); "
+            "RateCounter.objects.create(key='moved', window_start=timezone.now(), count=3)")
+    assert _run(["shell", "-c", rows], tmp_path, env).returncode == 0
+    before = _table_counts(copy)
+    assert before["intake_positionping"] > 0 and before["analytics_exportjob"] == before["intake_ratecounter"] == 1
+    assert _moved_labels(copy) == {(model, new) for model, (_old, new) in MOVED.items()}
+
+    for app, target in MOVES_BACK:
+        back = _run(["migrate", app, target], tmp_path, env)
+        assert back.returncode == 0, back.stderr
+    # The data stayed; the content types went back with the models (the running code's post_migrate also
+    # recreates the new apps' types and permissions, which the forward move then replaces).
+    assert _moved_labels(copy) >= {(model, old) for model, (old, _new) in MOVED.items()}
+    bookkeeping = {"django_migrations", "django_content_type", "auth_permission"}
+    assert {t: n for t, n in _table_counts(copy).items() if t not in bookkeeping} == {
+        t: n for t, n in before.items() if t not in bookkeeping}
+    forward = _run(["migrate"], tmp_path, env)
+    assert forward.returncode == 0, forward.stderr
+
+    assert _table_counts(copy) == before
+    assert _moved_labels(copy) == {(model, new) for model, (_old, new) in MOVED.items()}
 
 
 def test_demo_refuses_db_when_settings_were_loaded_without_it(settings):

@@ -20,11 +20,15 @@ def content_type_moved(*, model: str, from_app: str, to_app: str) -> migrations.
         def run(apps: Any, schema_editor: Any) -> None:
             content_type = apps.get_model("contenttypes", "ContentType")
             db = schema_editor.connection.alias
-            # On a fresh database the row does not exist yet (post_migrate creates it under the new app); a row
-            # already under the new app (made by an earlier post_migrate) is left alone rather than duplicated.
-            if content_type.objects.using(db).filter(app_label=new, model=model).exists():
+            types = content_type.objects.using(db)
+            # On a fresh database neither row exists yet (post_migrate creates it under the new app afterwards).
+            if not types.filter(app_label=old, model=model).exists():
                 return
-            content_type.objects.using(db).filter(app_label=old, model=model).update(app_label=new)
+            # A row already under the new app was made by a post_migrate of code that ran ahead of this migration
+            # (moved back, then forward again): the moving row holds the history (granted permissions, admin log),
+            # so it takes the name and the fresh one goes with its unused permissions.
+            types.filter(app_label=new, model=model).delete()
+            types.filter(app_label=old, model=model).update(app_label=new)
 
         return run
 
